@@ -1,0 +1,11 @@
+namespace IdentityTwoFactor.Identity;
+
+/// <summary>The purposes a code can be issued for. A code is bound to its purpose and never validates for another.</summary>
+public static class CodePurposes
+{
+    public const string Unlock = "Unlock";
+    /// <summary>The purpose <see cref="Microsoft.AspNetCore.Identity.UserManager{TUser}.ResetPasswordAsync"/> uses.</summary>
+    public const string ResetPassword = "ResetPassword";
+    public const string ConfirmPhone = "ConfirmPhone";
+    public const string SignIn = "TwoFactor";
+}

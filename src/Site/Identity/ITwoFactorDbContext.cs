@@ -1,0 +1,48 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace IdentityTwoFactor.Identity;
+
+/// <summary>
+/// What the store needs from a DbContext. An app that lifts the store into its own DbContext implements this
+/// and calls <see cref="TwoFactorModel.ApplyTwoFactorModel"/> from OnModelCreating.
+/// </summary>
+public interface ITwoFactorDbContext
+{
+    DbSet<TwoFactorUser> Users { get; }
+    DbSet<UserCode> UserCodes { get; }
+}
+
+public static class TwoFactorModel
+{
+    public static ModelBuilder ApplyTwoFactorModel(this ModelBuilder modelBuilder)
+    {
+        modelBuilder.Entity<TwoFactorUser>(b =>
+        {
+            b.ToTable("Users");
+            b.HasKey(u => u.Id);
+            b.Property(u => u.Id).HasMaxLength(36);
+            b.Property(u => u.UserName).HasMaxLength(256);
+            b.Property(u => u.NormalizedUserName).HasMaxLength(256);
+            b.Property(u => u.Email).HasMaxLength(256);
+            b.Property(u => u.NormalizedEmail).HasMaxLength(256);
+            b.HasIndex(u => u.NormalizedEmail).IsUnique();
+            b.HasIndex(u => u.NormalizedUserName).IsUnique();
+            b.Property(u => u.PhoneNumber).HasMaxLength(16);
+            b.Property(u => u.FirstName).HasMaxLength(100);
+            b.Property(u => u.LastName).HasMaxLength(100);
+            b.Property(u => u.SecurityStamp).HasMaxLength(64);
+            b.Property(u => u.ConcurrencyStamp).HasMaxLength(64).IsConcurrencyToken();
+        });
+        modelBuilder.Entity<UserCode>(b =>
+        {
+            b.ToTable("UserCodes");
+            b.HasKey(c => c.Id);
+            b.Property(c => c.UserId).HasMaxLength(36);
+            b.Property(c => c.Purpose).HasMaxLength(64);
+            b.Property(c => c.CodeHash).HasMaxLength(32);
+            b.HasIndex(c => new { c.UserId, c.Purpose }).IsUnique();
+            b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        return modelBuilder;
+    }
+}

@@ -1,0 +1,36 @@
+namespace IdentityTwoFactor.Identity;
+
+/// <summary>Keeps the hashed codes, one per user and purpose. Consumption is one conditional statement.</summary>
+public interface IUserCodeStore<TUser> where TUser : class
+{
+    /// <summary>Stores <paramref name="code"/> as the only live code of its user and purpose, replacing any other.</summary>
+    Task ReplaceCodeAsync(TUser user, UserCode code, CancellationToken cancellationToken);
+
+    Task<UserCode?> FindCodeAsync(TUser user, string purpose, CancellationToken cancellationToken);
+
+    /// <summary>Deletes exactly this code. True for the one caller that deleted it; false for everyone else.</summary>
+    Task<bool> TryConsumeCodeAsync(UserCode code, CancellationToken cancellationToken);
+
+    /// <summary>Deletes every code of the user (used when the phone number changes).</summary>
+    Task RemoveCodesAsync(TUser user, CancellationToken cancellationToken);
+}
+
+/// <summary>The result of one failed password, decided by one atomic statement.</summary>
+public enum FailedAttemptOutcome
+{
+    /// <summary>Counted; the account is still open.</summary>
+    Counted,
+    /// <summary>This attempt reached the limit and locked the account (exactly one attempt gets this).</summary>
+    LockedNow,
+    /// <summary>The account was already locked: nothing was counted.</summary>
+    AlreadyLocked,
+}
+
+/// <summary>The lockout counter as atomic statements, so parallel attempts never lose an update.</summary>
+public interface IUserLockoutCounterStore<TUser> where TUser : class
+{
+    Task<FailedAttemptOutcome> RecordFailedAttemptAsync(TUser user, int maxFailedAttempts, DateTime lockoutEndUtc, DateTime nowUtc, CancellationToken cancellationToken);
+
+    /// <summary>Clears the failure count and the lock.</summary>
+    Task UnlockAsync(TUser user, CancellationToken cancellationToken);
+}

@@ -1,0 +1,48 @@
+using IdentityTwoFactor.Data;
+using Microsoft.AspNetCore.Identity;
+
+namespace IdentityTwoFactor.Identity;
+
+public static class SiteIdentitySetup
+{
+    /// <summary>Identity for the site: cookies, NIST-style passwords (length only), and the SMS two-factor pieces.</summary>
+    public static IHostApplicationBuilder AddSiteIdentity(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies();
+        services.AddOptions<PasswordPolicyOptions>()
+            .BindConfiguration(PasswordPolicyOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddIdentityCore<TwoFactorUser>(options =>
+            {
+                options.User.RequireUniqueEmail = true;
+                options.User.AllowedUserNameCharacters = "";
+                options.Password.RequireDigit = false;
+                options.Password.RequireLowercase = false;
+                options.Password.RequireUppercase = false;
+                options.Password.RequireNonAlphanumeric = false;
+                options.Password.RequiredUniqueChars = 1;
+                // PasswordLengthValidator enforces the configured range.
+                options.Password.RequiredLength = 1;
+            })
+            .AddSignInManager()
+            .AddPasswordValidator<PasswordLengthValidator>()
+            .AddSmsTwoFactor<SiteDbContext>();
+        services.ConfigureApplicationCookie(options =>
+        {
+            options.LoginPath = "/login";
+            options.LogoutPath = "/logout";
+            options.AccessDeniedPath = "/login";
+            options.Cookie.Name = "itf.auth";
+            options.Cookie.HttpOnly = true;
+            options.Cookie.SecurePolicy = builder.Environment.IsDevelopment()
+                ? CookieSecurePolicy.SameAsRequest
+                : CookieSecurePolicy.Always;
+            options.Cookie.SameSite = SameSiteMode.Lax;
+            options.SlidingExpiration = true;
+            options.ExpireTimeSpan = TimeSpan.FromHours(8);
+        });
+        return builder;
+    }
+}

@@ -1,0 +1,59 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Options;
+
+namespace IdentityTwoFactor.Identity;
+
+public static class TwoFactorIdentityBuilderExtensions
+{
+    /// <summary>
+    /// Adds the EF Core user store, the texted-code token provider (also used for password reset), the lockout
+    /// rule and the <c>TwoFactor</c> options to an Identity setup for <see cref="TwoFactorUser"/>:
+    /// <code>services.AddIdentityCore&lt;TwoFactorUser&gt;().AddSmsTwoFactor&lt;MyDbContext&gt;();</code>
+    /// The app registers its DbContext (implementing <see cref="ITwoFactorDbContext"/>) and, to text codes, an
+    /// <see cref="Sms.ISmsSender"/>.
+    /// </summary>
+    public static IdentityBuilder AddSmsTwoFactor<TContext>(this IdentityBuilder builder)
+        where TContext : DbContext, ITwoFactorDbContext
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        if (builder.UserType != typeof(TwoFactorUser))
+        {
+            throw new InvalidOperationException($"AddSmsTwoFactor needs Identity set up for {nameof(TwoFactorUser)}.");
+        }
+        var services = builder.Services;
+
+        services.AddOptions<TwoFactorOptions>()
+            .BindConfiguration(TwoFactorOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<ICodeGenerator, RandomCodeGenerator>();
+        services.TryAddSingleton<CodeHasher>();
+        services.TryAddScoped<DummyPasswordCheck>();
+        services.AddTransient<IConfigureOptions<IdentityOptions>, IdentityOptionsFromTwoFactor>();
+
+        builder.AddUserStore<TwoFactorUserStore<TContext>>();
+        builder.AddUserManager<TwoFactorUserManager>();
+        builder.AddTokenProvider<SmsCodeTokenProvider>(SmsCodeTokenProvider.ProviderName);
+
+        // Apps that also use sign-in get the lockout-aware SignInManager, whichever registration came first.
+        services.TryAddScoped<TwoFactorSignInManager>();
+        services.Replace(ServiceDescriptor.Scoped<SignInManager<TwoFactorUser>>(sp => sp.GetRequiredService<TwoFactorSignInManager>()));
+        return builder;
+    }
+
+    private sealed class IdentityOptionsFromTwoFactor(IOptions<TwoFactorOptions> twoFactor) : IConfigureOptions<IdentityOptions>
+    {
+        public void Configure(IdentityOptions options)
+        {
+            options.Lockout.AllowedForNewUsers = true;
+            options.Lockout.MaxFailedAccessAttempts = twoFactor.Value.MaxFailedAccessAttempts;
+            // Identity adds this to "now" in its own AccessFailedAsync; our override decides the real end.
+            options.Lockout.DefaultLockoutTimeSpan = twoFactor.Value.LockoutDuration ?? TimeSpan.FromDays(3650);
+            options.Tokens.PasswordResetTokenProvider = SmsCodeTokenProvider.ProviderName;
+            options.Tokens.ChangePhoneNumberTokenProvider = SmsCodeTokenProvider.ProviderName;
+        }
+    }
+}

@@ -1,0 +1,377 @@
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace IdentityTwoFactor.Identity;
+
+/// <summary>
+/// An ASP.NET Identity user store on EF Core for <see cref="TwoFactorUser"/>. It implements every store interface
+/// the site's UserManager and SignInManager calls touch, so none of them throws NotSupportedException.
+/// The lockout counter and the codes are changed only by single conditional statements
+/// (<c>UPDATE ... WHERE</c>, <c>DELETE ... WHERE</c>); <see cref="UpdateAsync"/> never writes those columns
+/// back, so a stale in-memory user cannot undo a parallel failure or lock.
+/// </summary>
+public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescriber? describer = null) :
+    IUserEmailStore<TwoFactorUser>,
+    IUserPasswordStore<TwoFactorUser>,
+    IUserPhoneNumberStore<TwoFactorUser>,
+    IUserLockoutStore<TwoFactorUser>,
+    IUserSecurityStampStore<TwoFactorUser>,
+    IUserTwoFactorStore<TwoFactorUser>,
+    IQueryableUserStore<TwoFactorUser>,
+    IUserCodeStore<TwoFactorUser>,
+    IUserLockoutCounterStore<TwoFactorUser>
+    where TContext : DbContext, ITwoFactorDbContext
+{
+    private readonly IdentityErrorDescriber _errors = describer ?? new IdentityErrorDescriber();
+    private bool _disposed;
+
+    protected TContext Context { get; } = context;
+
+    public IQueryable<TwoFactorUser> Users => Context.Users;
+
+    // ---- IUserStore -------------------------------------------------------------------------------------
+
+    public virtual async Task<IdentityResult> CreateAsync(TwoFactorUser user, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        Context.Users.Add(user);
+        try
+        {
+            await Context.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // The unique index on NormalizedEmail is the last word when two signups race for one email.
+            Context.Entry(user).State = EntityState.Detached;
+            return IdentityResult.Failed(_errors.DuplicateEmail(user.Email ?? ""));
+        }
+        return IdentityResult.Success;
+    }
+
+    public virtual async Task<IdentityResult> UpdateAsync(TwoFactorUser user, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        var entry = Context.Entry(user);
+        if (entry.State == EntityState.Detached)
+        {
+            Context.Users.Attach(user);
+        }
+        user.ConcurrencyStamp = Guid.NewGuid().ToString("D");
+        entry.State = EntityState.Modified;
+        // Written only by the atomic statements below; writing them here would resurrect stale values.
+        entry.Property(u => u.AccessFailedCount).IsModified = false;
+        entry.Property(u => u.LockoutEndUtc).IsModified = false;
+        try
+        {
+            await Context.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateConcurrencyException)
+        {
+            return IdentityResult.Failed(_errors.ConcurrencyFailure());
+        }
+        catch (DbUpdateException)
+        {
+            return IdentityResult.Failed(_errors.DuplicateEmail(user.Email ?? ""));
+        }
+        return IdentityResult.Success;
+    }
+
+    public virtual async Task<IdentityResult> DeleteAsync(TwoFactorUser user, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        var deleted = await Context.Users
+            .Where(u => u.Id == user.Id && u.ConcurrencyStamp == user.ConcurrencyStamp)
+            .ExecuteDeleteAsync(cancellationToken);
+        if (deleted == 0)
+        {
+            return IdentityResult.Failed(_errors.ConcurrencyFailure());
+        }
+        Context.Entry(user).State = EntityState.Detached;
+        return IdentityResult.Success;
+    }
+
+    public virtual Task<TwoFactorUser?> FindByIdAsync(string userId, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed(cancellationToken);
+        return Context.Users.FirstOrDefaultAsync(u => u.Id == userId, cancellationToken);
+    }
+
+    public virtual Task<TwoFactorUser?> FindByNameAsync(string normalizedUserName, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed(cancellationToken);
+        return Context.Users.FirstOrDefaultAsync(u => u.NormalizedUserName == normalizedUserName, cancellationToken);
+    }
+
+    public virtual Task<string> GetUserIdAsync(TwoFactorUser user, CancellationToken cancellationToken)
+        => Get(user, () => user.Id, cancellationToken);
+
+    public virtual Task<string?> GetUserNameAsync(TwoFactorUser user, CancellationToken cancellationToken)
+        => Get(user, () => user.UserName, cancellationToken);
+
+    public virtual Task SetUserNameAsync(TwoFactorUser user, string? userName, CancellationToken cancellationToken)
+        => Set(user, () => user.UserName = userName, cancellationToken);
+
+    public virtual Task<string?> GetNormalizedUserNameAsync(TwoFactorUser user, CancellationToken cancellationToken)
+        => Get(user, () => user.NormalizedUserName, cancellationToken);
+
+    public virtual Task SetNormalizedUserNameAsync(TwoFactorUser user, string? normalizedName, CancellationToken cancellationToken)
+        => Set(user, () => user.NormalizedUserName = normalizedName, cancellationToken);
+
+    // ---- IUserEmailStore --------------------------------------------------------------------------------
+
+    public virtual Task SetEmailAsync(TwoFactorUser user, string? email, CancellationToken cancellationToken)
+        => Set(user, () => user.Email = email, cancellationToken);
+
+    public virtual Task<string?> GetEmailAsync(TwoFactorUser user, CancellationToken cancellationToken)
+        => Get(user, () => user.Email, cancellationToken);
+
+    public virtual Task<bool> GetEmailConfirmedAsync(TwoFactorUser user, CancellationToken cancellationToken)
+        => Get(user, () => user.EmailConfirmed, cancellationToken);
+
+    public virtual Task SetEmailConfirmedAsync(TwoFactorUser user, bool confirmed, CancellationToken cancellationToken)
+        => Set(user, () => user.EmailConfirmed = confirmed, cancellationToken);
+
+    public virtual Task<TwoFactorUser?> FindByEmailAsync(string normalizedEmail, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed(cancellationToken);
+        return Context.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, cancellationToken);
+    }
+
+    public virtual Task<string?> GetNormalizedEmailAsync(TwoFactorUser user, CancellationToken cancellationToken)
+        => Get(user, () => user.NormalizedEmail, cancellationToken);
+
+    public virtual Task SetNormalizedEmailAsync(TwoFactorUser user, string? normalizedEmail, CancellationToken cancellationToken)
+        => Set(user, () => user.NormalizedEmail = normalizedEmail, cancellationToken);
+
+    // ---- IUserPasswordStore -----------------------------------------------------------------------------
+
+    public virtual Task SetPasswordHashAsync(TwoFactorUser user, string? passwordHash, CancellationToken cancellationToken)
+        => Set(user, () => user.PasswordHash = passwordHash, cancellationToken);
+
+    public virtual Task<string?> GetPasswordHashAsync(TwoFactorUser user, CancellationToken cancellationToken)
+        => Get(user, () => user.PasswordHash, cancellationToken);
+
+    public virtual Task<bool> HasPasswordAsync(TwoFactorUser user, CancellationToken cancellationToken)
+        => Get(user, () => user.PasswordHash is not null, cancellationToken);
+
+    // ---- IUserPhoneNumberStore --------------------------------------------------------------------------
+
+    /// <summary>A new number invalidates every outstanding code: they were texted to the old one.</summary>
+    public virtual async Task SetPhoneNumberAsync(TwoFactorUser user, string? phoneNumber, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        if (!string.Equals(user.PhoneNumber, phoneNumber, StringComparison.Ordinal))
+        {
+            await RemoveCodesAsync(user, cancellationToken);
+        }
+        user.PhoneNumber = phoneNumber;
+    }
+
+    public virtual Task<string?> GetPhoneNumberAsync(TwoFactorUser user, CancellationToken cancellationToken)
+        => Get(user, () => user.PhoneNumber, cancellationToken);
+
+    public virtual Task<bool> GetPhoneNumberConfirmedAsync(TwoFactorUser user, CancellationToken cancellationToken)
+        => Get(user, () => user.PhoneNumberConfirmed, cancellationToken);
+
+    public virtual Task SetPhoneNumberConfirmedAsync(TwoFactorUser user, bool confirmed, CancellationToken cancellationToken)
+        => Set(user, () => user.PhoneNumberConfirmed = confirmed, cancellationToken);
+
+    // ---- IUserSecurityStampStore / IUserTwoFactorStore -------------------------------------------------
+
+    public virtual Task SetSecurityStampAsync(TwoFactorUser user, string stamp, CancellationToken cancellationToken)
+        => Set(user, () => user.SecurityStamp = stamp, cancellationToken);
+
+    public virtual Task<string?> GetSecurityStampAsync(TwoFactorUser user, CancellationToken cancellationToken)
+        => Get(user, () => user.SecurityStamp, cancellationToken);
+
+    public virtual Task SetTwoFactorEnabledAsync(TwoFactorUser user, bool enabled, CancellationToken cancellationToken)
+        => Set(user, () => user.TwoFactorEnabled = enabled, cancellationToken);
+
+    public virtual Task<bool> GetTwoFactorEnabledAsync(TwoFactorUser user, CancellationToken cancellationToken)
+        => Get(user, () => user.TwoFactorEnabled, cancellationToken);
+
+    // ---- IUserLockoutStore: every write is an immediate atomic statement --------------------------------
+
+    public virtual Task<DateTimeOffset?> GetLockoutEndDateAsync(TwoFactorUser user, CancellationToken cancellationToken)
+        => Get(user, () => user.LockoutEndUtc is { } end
+            ? new DateTimeOffset(DateTime.SpecifyKind(end, DateTimeKind.Utc))
+            : (DateTimeOffset?)null, cancellationToken);
+
+    public virtual async Task SetLockoutEndDateAsync(TwoFactorUser user, DateTimeOffset? lockoutEnd, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        DateTime? end = lockoutEnd?.UtcDateTime;
+        await Context.Users.Where(u => u.Id == user.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.LockoutEndUtc, end), cancellationToken);
+        user.LockoutEndUtc = end;
+    }
+
+    public virtual async Task<int> IncrementAccessFailedCountAsync(TwoFactorUser user, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        await Context.Users.Where(u => u.Id == user.Id)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, u => u.AccessFailedCount + 1), cancellationToken);
+        user.AccessFailedCount = await ReadFailedCountAsync(user, cancellationToken);
+        return user.AccessFailedCount;
+    }
+
+    public virtual async Task ResetAccessFailedCountAsync(TwoFactorUser user, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        // Only an open account's count is reset: a success racing a lock must not erase the lock's count.
+        await Context.Users.Where(u => u.Id == user.Id && u.LockoutEndUtc == null)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, 0), cancellationToken);
+        user.AccessFailedCount = await ReadFailedCountAsync(user, cancellationToken);
+    }
+
+    public virtual Task<int> GetAccessFailedCountAsync(TwoFactorUser user, CancellationToken cancellationToken)
+        => Get(user, () => user.AccessFailedCount, cancellationToken);
+
+    public virtual Task<bool> GetLockoutEnabledAsync(TwoFactorUser user, CancellationToken cancellationToken)
+        => Get(user, () => user.LockoutEnabled, cancellationToken);
+
+    public virtual Task SetLockoutEnabledAsync(TwoFactorUser user, bool enabled, CancellationToken cancellationToken)
+        => Set(user, () => user.LockoutEnabled = enabled, cancellationToken);
+
+    // ---- IUserLockoutCounterStore ------------------------------------------------------------------------
+
+    public virtual async Task<FailedAttemptOutcome> RecordFailedAttemptAsync(
+        TwoFactorUser user, int maxFailedAttempts, DateTime lockoutEndUtc, DateTime nowUtc, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        var outcome = FailedAttemptOutcome.AlreadyLocked;
+        // Two single statements, each conditional on the row as it is when the database runs it. Under any number
+        // of parallel failures exactly one of them moves the count to the limit and sets the lock; none counts
+        // past the limit, because both require the account to be open.
+        var below = maxFailedAttempts - 1;
+        var counted = await OpenAccount(user.Id, nowUtc)
+            .Where(u => u.AccessFailedCount < below)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, u => u.AccessFailedCount + 1), cancellationToken);
+        if (counted == 1)
+        {
+            outcome = FailedAttemptOutcome.Counted;
+        }
+        else
+        {
+            var locked = await OpenAccount(user.Id, nowUtc)
+                .Where(u => u.AccessFailedCount >= below)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(u => u.AccessFailedCount, maxFailedAttempts)
+                    .SetProperty(u => u.LockoutEndUtc, lockoutEndUtc), cancellationToken);
+            if (locked == 1)
+            {
+                outcome = FailedAttemptOutcome.LockedNow;
+            }
+        }
+
+        var state = await Context.Users.AsNoTracking().Where(u => u.Id == user.Id)
+            .Select(u => new { u.AccessFailedCount, u.LockoutEndUtc })
+            .FirstAsync(cancellationToken);
+        user.AccessFailedCount = state.AccessFailedCount;
+        user.LockoutEndUtc = state.LockoutEndUtc;
+        return outcome;
+    }
+
+    public virtual async Task UnlockAsync(TwoFactorUser user, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        await Context.Users.Where(u => u.Id == user.Id)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(u => u.AccessFailedCount, 0)
+                .SetProperty(u => u.LockoutEndUtc, (DateTime?)null), cancellationToken);
+        user.AccessFailedCount = 0;
+        user.LockoutEndUtc = null;
+    }
+
+    private IQueryable<TwoFactorUser> OpenAccount(string userId, DateTime nowUtc) =>
+        Context.Users.Where(u => u.Id == userId && (u.LockoutEndUtc == null || u.LockoutEndUtc <= nowUtc));
+
+    private Task<int> ReadFailedCountAsync(TwoFactorUser user, CancellationToken cancellationToken) =>
+        Context.Users.AsNoTracking().Where(u => u.Id == user.Id).Select(u => u.AccessFailedCount)
+            .FirstOrDefaultAsync(cancellationToken);
+
+    // ---- IUserCodeStore ---------------------------------------------------------------------------------
+
+    public virtual async Task ReplaceCodeAsync(TwoFactorUser user, UserCode code, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        ArgumentNullException.ThrowIfNull(code);
+        code.UserId = user.Id;
+        // Delete-then-insert in one transaction; a parallel issuer that loses the unique index race retries once.
+        for (var attempt = 0; ; attempt++)
+        {
+            await using var tx = await Context.Database.BeginTransactionAsync(cancellationToken);
+            await Context.UserCodes.Where(c => c.UserId == user.Id && c.Purpose == code.Purpose)
+                .ExecuteDeleteAsync(cancellationToken);
+            Context.UserCodes.Add(code);
+            try
+            {
+                await Context.SaveChangesAsync(cancellationToken);
+                await tx.CommitAsync(cancellationToken);
+                return;
+            }
+            catch (DbUpdateException) when (attempt == 0)
+            {
+                await tx.RollbackAsync(cancellationToken);
+            }
+            finally
+            {
+                Context.Entry(code).State = EntityState.Detached;
+            }
+        }
+    }
+
+    public virtual Task<UserCode?> FindCodeAsync(TwoFactorUser user, string purpose, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        return Context.UserCodes.AsNoTracking()
+            .FirstOrDefaultAsync(c => c.UserId == user.Id && c.Purpose == purpose, cancellationToken);
+    }
+
+    public virtual async Task<bool> TryConsumeCodeAsync(UserCode code, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed(cancellationToken);
+        ArgumentNullException.ThrowIfNull(code);
+        var id = code.Id;
+        return await Context.UserCodes.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken) == 1;
+    }
+
+    public virtual async Task RemoveCodesAsync(TwoFactorUser user, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        await Context.UserCodes.Where(c => c.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    // ---- guards -----------------------------------------------------------------------------------------
+
+    private void ThrowIfDisposed(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        ObjectDisposedException.ThrowIf(_disposed, this);
+    }
+
+    private void Guard(TwoFactorUser user, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed(cancellationToken);
+        ArgumentNullException.ThrowIfNull(user);
+    }
+
+    private Task<T> Get<T>(TwoFactorUser user, Func<T> value, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        return Task.FromResult(value());
+    }
+
+    private Task Set(TwoFactorUser user, Action set, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        set();
+        return Task.CompletedTask;
+    }
+
+    public void Dispose()
+    {
+        _disposed = true;
+        GC.SuppressFinalize(this);
+    }
+}

@@ -1,0 +1,221 @@
+using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Tests.Unit.Support;
+using Microsoft.AspNetCore.Identity;
+
+namespace IdentityTwoFactor.Tests.Unit.Identity;
+
+/// <summary>The lockout rule through UserManager (what the sign-in manager calls), on a real SQLite file.</summary>
+public sealed class LockoutTests : IAsyncLifetime
+{
+    private const string Wrong = "not the password";
+    private readonly IdentityHost _host = new();
+
+    public Task InitializeAsync() => Task.CompletedTask;
+    public Task DisposeAsync() => _host.DisposeAsync().AsTask();
+
+    [Fact]
+    public async Task TwoFailuresThenASuccessResetTheCount()
+    {
+        var user = await _host.CreateUserAsync();
+        await FailAsync(user, 2);
+
+        await using (var scope = _host.NewScope())
+        {
+            var loaded = await scope.LoadAsync(user);
+            Assert.Equal(2, loaded.AccessFailedCount);
+            Assert.True(await scope.Users.CheckPasswordAsync(loaded, IdentityHost.Password));
+            await scope.Users.ResetAccessFailedCountAsync(loaded);
+        }
+
+        Assert.Equal(0, (await _host.ReloadAsync(user)).AccessFailedCount);
+        Assert.Equal([FailedAttemptOutcome.Counted, FailedAttemptOutcome.Counted], await FailAsync(user, 2));
+    }
+
+    [Fact]
+    public async Task TheThirdFailureLocksAndIsTheOneReported()
+    {
+        var user = await _host.CreateUserAsync();
+
+        var outcomes = await FailAsync(user, 3);
+
+        Assert.Equal([FailedAttemptOutcome.Counted, FailedAttemptOutcome.Counted, FailedAttemptOutcome.LockedNow], outcomes);
+        await using var scope = _host.NewScope();
+        var loaded = await scope.LoadAsync(user);
+        Assert.True(await scope.Users.IsLockedOutAsync(loaded));
+        Assert.Equal(3, loaded.AccessFailedCount);
+    }
+
+    [Fact]
+    public async Task FailuresWhileLockedAreNotCounted()
+    {
+        var user = await _host.CreateUserAsync();
+        await FailAsync(user, 3);
+
+        Assert.Equal([FailedAttemptOutcome.AlreadyLocked, FailedAttemptOutcome.AlreadyLocked], await FailAsync(user, 2));
+        Assert.Equal(3, (await _host.ReloadAsync(user)).AccessFailedCount);
+    }
+
+    [Fact]
+    public async Task TheLockDoesNotExpireOnItsOwnByDefault()
+    {
+        var user = await _host.CreateUserAsync();
+        await FailAsync(user, 3);
+
+        _host.Clock.Advance(TimeSpan.FromDays(400));
+
+        await using var scope = _host.NewScope();
+        Assert.True(await scope.Users.IsLockedOutAsync(await scope.LoadAsync(user)));
+    }
+
+    [Fact]
+    public async Task AConfiguredLockoutDurationEndsTheLock()
+    {
+        await using var host = new IdentityHost(s => s["TwoFactor:LockoutDuration"] = "00:15:00");
+        var user = await host.CreateUserAsync();
+        await using var scope = host.NewScope();
+        var loaded = await scope.LoadAsync(user);
+        for (var i = 0; i < 3; i++)
+        {
+            await scope.Users.RecordFailedPasswordAsync(loaded);
+        }
+        Assert.True(await scope.Users.IsLockedOutAsync(loaded));
+
+        host.Clock.Advance(TimeSpan.FromMinutes(15));
+
+        Assert.False(await scope.Users.IsLockedOutAsync(loaded));
+    }
+
+    [Fact]
+    public async Task MaxFailedAccessAttemptsIsConfigurable()
+    {
+        await using var host = new IdentityHost(s => s["TwoFactor:MaxFailedAccessAttempts"] = "5");
+        var user = await host.CreateUserAsync();
+        await using var scope = host.NewScope();
+        var loaded = await scope.LoadAsync(user);
+
+        var outcomes = new List<FailedAttemptOutcome>();
+        for (var i = 0; i < 5; i++)
+        {
+            outcomes.Add(await scope.Users.RecordFailedPasswordAsync(loaded));
+        }
+
+        Assert.Equal(FailedAttemptOutcome.LockedNow, outcomes[4]);
+        Assert.All(outcomes.Take(4), o => Assert.Equal(FailedAttemptOutcome.Counted, o));
+    }
+
+    [Fact]
+    public async Task TheRightCodeUnlocksAndRestoresLogin()
+    {
+        var user = await _host.CreateUserAsync();
+        await FailAsync(user, 3);
+        await using var scope = _host.NewScope();
+        var loaded = await scope.LoadAsync(user);
+        var sent = await scope.Users.SendCodeAsync(loaded, CodePurposes.Unlock);
+        Assert.True(sent.Sent);
+        var code = _host.Outbox.Messages[0].Text[..6];
+
+        Assert.Equal(UnlockResult.Unlocked, await scope.Users.UnlockWithCodeAsync(loaded, code));
+
+        var after = await _host.ReloadAsync(user);
+        Assert.Null(after.LockoutEndUtc);
+        Assert.Equal(0, after.AccessFailedCount);
+        Assert.False(await scope.Users.IsLockedOutAsync(after));
+        Assert.Equal(FailedAttemptOutcome.Counted, (await FailAsync(user, 1))[0]);
+    }
+
+    [Fact]
+    public async Task AWrongCodeKeepsTheLockAndBurnsTheCode()
+    {
+        var user = await _host.CreateUserAsync();
+        await FailAsync(user, 3);
+        await using var scope = _host.NewScope();
+        var loaded = await scope.LoadAsync(user);
+        await scope.Users.SendCodeAsync(loaded, CodePurposes.Unlock);
+        var code = _host.Outbox.Messages[0].Text[..6];
+        var wrong = code == "000000" ? "111111" : "000000";
+
+        Assert.Equal(UnlockResult.Wrong, await scope.Users.UnlockWithCodeAsync(loaded, wrong));
+        Assert.Equal(UnlockResult.Missing, await scope.Users.UnlockWithCodeAsync(loaded, code));
+        Assert.True(await scope.Users.IsLockedOutAsync(await _host.ReloadAsync(user)));
+    }
+
+    [Fact]
+    public async Task UnlockingAnOpenAccountSaysNotLocked()
+    {
+        var user = await _host.CreateUserAsync();
+        await using var scope = _host.NewScope();
+        var loaded = await scope.LoadAsync(user);
+        var code = await scope.Users.GenerateUserTokenAsync(loaded, SmsCodeTokenProvider.ProviderName, CodePurposes.Unlock);
+
+        Assert.Equal(UnlockResult.NotLocked, await scope.Users.UnlockWithCodeAsync(loaded, code));
+    }
+
+    [Fact]
+    public async Task ResendingACodeKeepsTheCountAndTheLock()
+    {
+        var user = await _host.CreateUserAsync();
+        await FailAsync(user, 2);
+        await using (var scope = _host.NewScope())
+        {
+            var loaded = await scope.LoadAsync(user);
+            await scope.Users.SendCodeAsync(loaded, CodePurposes.Unlock);
+            await scope.Users.SendCodeAsync(loaded, CodePurposes.ResetPassword);
+        }
+        Assert.Equal(2, (await _host.ReloadAsync(user)).AccessFailedCount);
+
+        await FailAsync(user, 1);
+        await using (var scope = _host.NewScope())
+        {
+            await scope.Users.SendCodeAsync(await scope.LoadAsync(user), CodePurposes.Unlock);
+        }
+        var after = await _host.ReloadAsync(user);
+        Assert.Equal(3, after.AccessFailedCount);
+        Assert.NotNull(after.LockoutEndUtc);
+    }
+
+    [Fact]
+    public async Task APasswordResetByCodeClearsTheLock()
+    {
+        var user = await _host.CreateUserAsync();
+        await FailAsync(user, 3);
+        await using var scope = _host.NewScope();
+        var loaded = await scope.LoadAsync(user);
+
+        var code = await scope.Users.GeneratePasswordResetTokenAsync(loaded);
+        Assert.True((await scope.Users.ResetPasswordAsync(loaded, code, "a new long passphrase")).Succeeded);
+
+        var after = await _host.ReloadAsync(user);
+        Assert.Null(after.LockoutEndUtc);
+        Assert.Equal(0, after.AccessFailedCount);
+    }
+
+    [Fact]
+    public async Task IdentityAccessFailedAsyncFollowsTheSameRule()
+    {
+        var user = await _host.CreateUserAsync();
+        await using var scope = _host.NewScope();
+        var loaded = await scope.LoadAsync(user);
+
+        for (var i = 0; i < 3; i++)
+        {
+            Assert.True((await ((UserManager<TwoFactorUser>)scope.Users).AccessFailedAsync(loaded)).Succeeded);
+        }
+
+        Assert.True(await scope.Users.IsLockedOutAsync(loaded));
+        Assert.Equal(3, (await _host.ReloadAsync(user)).AccessFailedCount);
+    }
+
+    /// <summary>Each failure in its own scope, as separate requests would be.</summary>
+    private async Task<FailedAttemptOutcome[]> FailAsync(TwoFactorUser user, int times)
+    {
+        var outcomes = new FailedAttemptOutcome[times];
+        for (var i = 0; i < times; i++)
+        {
+            await using var scope = _host.NewScope();
+            var loaded = await scope.LoadAsync(user);
+            Assert.False(await scope.Users.CheckPasswordAsync(loaded, Wrong));
+            outcomes[i] = await scope.Users.RecordFailedPasswordAsync(loaded);
+        }
+        return outcomes;
+    }
+}

@@ -1,0 +1,125 @@
+using IdentityTwoFactor.Data;
+using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Sms;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Time.Testing;
+
+namespace IdentityTwoFactor.Tests.Unit.Support;
+
+/// <summary>
+/// A bare host with the real store, provider and lockout on a fresh SQLite file (migrated with the committed
+/// migrations), a fake clock and the development outbox as SMS sender. No site pages, no web server.
+/// </summary>
+public sealed class IdentityHost : IAsyncDisposable
+{
+    public const string Password = "correct horse battery";
+    private readonly IHost _host;
+    private readonly string _folder;
+
+    public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
+    public DevelopmentOutbox Outbox { get; }
+    public string DatabasePath { get; }
+
+    public IdentityHost(Action<IDictionary<string, string?>>? configure = null, ICodeGenerator? codes = null)
+    {
+        _folder = Path.Combine(Path.GetTempPath(), "itf-unit-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(_folder);
+        DatabasePath = Path.Combine(_folder, "site.db");
+        var settings = new Dictionary<string, string?>
+        {
+            ["TwoFactor:CodeHashKey"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)i).ToArray()),
+        };
+        configure?.Invoke(settings);
+
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
+        {
+            EnvironmentName = "Testing",
+            ContentRootPath = _folder,
+            DisableDefaults = true,
+        });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddLogging();
+        builder.Services.AddSingleton<TimeProvider>(Clock);
+        Outbox = new DevelopmentOutbox(Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<DevelopmentOutbox>.Instance);
+        builder.Services.AddSingleton<ISmsSender>(Outbox);
+        if (codes is not null)
+        {
+            builder.Services.AddSingleton(codes);
+        }
+        builder.Services.AddDbContext<SiteDbContext>(o => o.UseSqlite($"Data Source={DatabasePath};Pooling=False"));
+        builder.Services.Configure<PasswordHasherOptions>(o => o.IterationCount = 1000);
+        builder.Services.AddIdentityCore<TwoFactorUser>(o =>
+            {
+                // The site's NIST-style policy: length only.
+                o.User.RequireUniqueEmail = true;
+                o.Password.RequireDigit = false;
+                o.Password.RequireUppercase = false;
+                o.Password.RequireNonAlphanumeric = false;
+            })
+            .AddSmsTwoFactor<SiteDbContext>();
+        _host = builder.Build();
+
+        using var scope = _host.Services.CreateScope();
+        scope.ServiceProvider.GetRequiredService<SiteDbContext>().Database.Migrate();
+    }
+
+    public IServiceProvider Services => _host.Services;
+
+    /// <summary>A new scope, as one HTTP request would have: its own DbContext, store and managers.</summary>
+    public Scope NewScope() => new(_host.Services.CreateAsyncScope());
+
+    public async Task<TwoFactorUser> CreateUserAsync(string? email = null, string phone = "+16505551234")
+    {
+        await using var scope = NewScope();
+        var user = new TwoFactorUser
+        {
+            Email = email ?? $"user-{Guid.NewGuid():N}@example.com",
+            UserName = email,
+            PhoneNumber = phone,
+            FirstName = "Ada",
+            LastName = "Lovelace",
+        };
+        user.UserName = user.Email;
+        var result = await scope.Users.CreateAsync(user, Password);
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.Description)));
+        return user;
+    }
+
+    public async Task<TwoFactorUser> ReloadAsync(TwoFactorUser user)
+    {
+        await using var scope = NewScope();
+        return (await scope.Users.FindByIdAsync(user.Id))!;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A test's open handle; the temp folder is cleaned by the OS.
+        }
+    }
+
+    public sealed class Scope(AsyncServiceScope scope) : IAsyncDisposable
+    {
+        public IServiceProvider Services => scope.ServiceProvider;
+        public TwoFactorUserManager Users => scope.ServiceProvider.GetRequiredService<TwoFactorUserManager>();
+        public SiteDbContext Db => scope.ServiceProvider.GetRequiredService<SiteDbContext>();
+        public IUserStore<TwoFactorUser> Store => scope.ServiceProvider.GetRequiredService<IUserStore<TwoFactorUser>>();
+
+        /// <summary>The user as this scope's context sees it (a request loads the user itself).</summary>
+        public async Task<TwoFactorUser> LoadAsync(TwoFactorUser user) => (await Users.FindByIdAsync(user.Id))!;
+
+        public ValueTask DisposeAsync() => scope.DisposeAsync();
+    }
+}
