@@ -1,0 +1,35 @@
+using System.Net;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace IdentityTwoFactor.Pages;
+
+/// <summary>One page for every error status, in the site's style; never a stack trace.</summary>
+[IgnoreAntiforgeryToken]
+[ResponseCache(Duration = 0, Location = ResponseCacheLocation.None, NoStore = true)]
+public class ErrorModel : PageModel
+{
+    public int Status { get; private set; } = 500;
+    public string Heading { get; private set; } = "";
+    public string Explanation { get; private set; } = "";
+
+    public void OnGet(int? code) => Describe(code);
+
+    public void OnPost(int? code) => Describe(code);
+
+    private void Describe(int? code)
+    {
+        Status = code is >= 400 and <= 599 ? code.Value : 500;
+        Response.StatusCode = Status;
+        (Heading, Explanation) = Status switch
+        {
+            400 => ("The form could not be accepted", "The request was incomplete or its security token had expired. Go back, reload the page and try again."),
+            404 => ("Page not found", "There is no page at this address."),
+            405 => ("That action is not allowed here", "This address does not accept that kind of request. Use the forms on the site."),
+            413 => ("Too much data", "The form sent more data than the site accepts."),
+            429 => ("Too many requests", "Please wait a minute before trying again."),
+            _ when Status >= 500 => ("Something went wrong", "The site could not complete the request. Nothing was changed. Please try again in a moment."),
+            _ => (((HttpStatusCode)Status).ToString(), "The request could not be completed."),
+        };
+    }
+}

@@ -1,0 +1,18 @@
+using IdentityTwoFactor.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace IdentityTwoFactor.Pages;
+
+/// <summary>Sign-out is a POST (with an antiforgery token): a link or an image cannot sign anyone out.</summary>
+public class LogoutModel(TwoFactorSignInManager signIn) : PageModel
+{
+    public IActionResult OnGet() => RedirectToPage("/Index");
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        await signIn.SignOutAsync();
+        TempData.Info("You are signed out.");
+        return RedirectToPage("/Login");
+    }
+}

@@ -1,0 +1,142 @@
+using System.ComponentModel.DataAnnotations;
+using IdentityTwoFactor.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace IdentityTwoFactor.Pages;
+
+/// <summary>
+/// Step 1 takes an email and texts a code, answering the same whether or not the account exists.
+/// Step 2 takes the code and a new password; success also clears a lock and ends other sessions.
+/// </summary>
+public class ResetPasswordModel(TwoFactorUserManager users, DummyPasswordCheck dummy) : PageModel
+{
+    public const string SentAnswer = "If an account exists for that email, a verification code was sent to its mobile phone.";
+
+    [BindProperty]
+    public InputModel Input { get; set; } = new();
+
+    /// <summary>True on step 2 (enter the code and the new password).</summary>
+    [BindProperty(SupportsGet = true, Name = "step")]
+    public string? Step { get; set; }
+
+    public bool OnCodeStep => string.Equals(Step, "code", StringComparison.Ordinal);
+
+    public void OnGet()
+    {
+        Input.Email = TempData.PeekEmail() ?? "";
+    }
+
+    public Task<IActionResult> OnPostAsync() => SendAsync();
+
+    public Task<IActionResult> OnPostResendAsync() => SendAsync();
+
+    public async Task<IActionResult> OnPostResetAsync()
+    {
+        Step = "code";
+        if (!CodeHasher.IsWellFormed(Input.Code))
+        {
+            ModelState.AddModelError("Input.Code", string.IsNullOrEmpty(Input.Code)
+                ? "Enter the 6-digit verification code."
+                : "The verification code is 6 digits.");
+        }
+        if (string.IsNullOrEmpty(Input.NewPassword))
+        {
+            ModelState.AddModelError("Input.NewPassword", "Choose a new password.");
+        }
+        else if (!string.Equals(Input.NewPassword, Input.ConfirmPassword, StringComparison.Ordinal))
+        {
+            ModelState.AddModelError("Input.ConfirmPassword", "The two passwords do not match.");
+        }
+        var user = ModelState.IsValid ? await users.FindByEmailAsync(Input.Email) : null;
+        if (ModelState.IsValid)
+        {
+            // Check the new password before the code is spent on it.
+            foreach (var validator in users.PasswordValidators)
+            {
+                var check = await validator.ValidateAsync(users, user ?? new TwoFactorUser(), Input.NewPassword);
+                foreach (var error in check.Errors)
+                {
+                    ModelState.AddModelError("Input.NewPassword", error.Description);
+                }
+            }
+        }
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        TempData.RememberEmail(Input.Email);
+        if (user is null)
+        {
+            dummy.Verify(Input.NewPassword);
+            return CodeFailed(SmsMessages.InvalidCode);
+        }
+        switch (await users.GetCodeStateAsync(user, CodePurposes.ResetPassword))
+        {
+            case CodeState.Missing:
+                return CodeFailed(SmsMessages.InvalidCode);
+            case CodeState.Expired:
+                await users.CheckCodeAsync(user, CodePurposes.ResetPassword, Input.Code!);
+                return CodeFailed(SmsMessages.ExpiredCode);
+        }
+        var result = await users.ResetPasswordAsync(user, Input.Code!, Input.NewPassword!);
+        if (!result.Succeeded)
+        {
+            return CodeFailed(SmsMessages.InvalidCode);
+        }
+        TempData.Info("Password changed successfully. Please log in with your new password.");
+        return RedirectToPage("/Login");
+    }
+
+    private async Task<IActionResult> SendAsync()
+    {
+        foreach (var key in new[] { "Input.Code", "Input.NewPassword", "Input.ConfirmPassword" })
+        {
+            ModelState.Remove(key);
+        }
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+        TempData.RememberEmail(Input.Email);
+        var user = await users.FindByEmailAsync(Input.Email);
+        if (user is not null)
+        {
+            var sent = await users.SendCodeAsync(user, CodePurposes.ResetPassword, HttpContext.RequestAborted);
+            if (!sent.Sent && sent.MaskedPhone is not null)
+            {
+                TempData.Error(SmsMessages.SendFailed(sent));
+                return RedirectToPage(new { step = "code" });
+            }
+        }
+        TempData.Info(SentAnswer);
+        return RedirectToPage(new { step = "code" });
+    }
+
+    private RedirectToPageResult CodeFailed(string message)
+    {
+        TempData.Error(message);
+        return RedirectToPage(new { step = "code" });
+    }
+
+    public sealed class InputModel
+    {
+        [Required(ErrorMessage = "Enter your email address.")]
+        [StringLength(254, ErrorMessage = "An email address has at most 254 characters.")]
+        [Display(Name = "Email")]
+        public string Email { get; set; } = "";
+
+        [StringLength(64, ErrorMessage = "The verification code is 6 digits.")]
+        [Display(Name = "Verification code")]
+        public string? Code { get; set; }
+
+        [StringLength(1024, ErrorMessage = "Passwords must be at most 128 characters.")]
+        [Display(Name = "New password")]
+        public string? NewPassword { get; set; }
+
+        [StringLength(1024, ErrorMessage = "Passwords must be at most 128 characters.")]
+        [Display(Name = "Confirm new password")]
+        public string? ConfirmPassword { get; set; }
+    }
+}

@@ -1,0 +1,89 @@
+using System.ComponentModel.DataAnnotations;
+using IdentityTwoFactor.Identity;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace IdentityTwoFactor.Pages;
+
+public class UnlockModel(TwoFactorUserManager users) : PageModel
+{
+    public const string ResendAnswer = "If that account is locked, a new verification code was sent to its mobile phone.";
+
+    [BindProperty]
+    public InputModel Input { get; set; } = new();
+
+    public void OnGet()
+    {
+        Input.Email = TempData.PeekEmail() ?? "";
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (string.IsNullOrEmpty(Input.Code))
+        {
+            ModelState.AddModelError("Input.Code", "Enter the 6-digit verification code.");
+        }
+        else if (!CodeHasher.IsWellFormed(Input.Code))
+        {
+            ModelState.AddModelError("Input.Code", "The verification code is 6 digits.");
+        }
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        TempData.RememberEmail(Input.Email);
+        var user = await users.FindByEmailAsync(Input.Email);
+        var result = user is null ? UnlockResult.NotLocked : await users.UnlockWithCodeAsync(user, Input.Code!);
+        switch (result)
+        {
+            case UnlockResult.Unlocked:
+                TempData.Info("Your account is unlocked. Please log in.");
+                return RedirectToPage("/Login");
+            case UnlockResult.NotLocked:
+                TempData.Info("Please login.");
+                return RedirectToPage("/Login");
+            case UnlockResult.Expired:
+                TempData.Error(SmsMessages.ExpiredCode);
+                return RedirectToPage();
+            default:
+                TempData.Error(SmsMessages.InvalidCode);
+                return RedirectToPage();
+        }
+    }
+
+    /// <summary>Texts a new unlock code, but only to a locked account; the answer is the same either way.</summary>
+    public async Task<IActionResult> OnPostResendAsync()
+    {
+        ModelState.Remove("Input.Code");
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+        TempData.RememberEmail(Input.Email);
+        var user = await users.FindByEmailAsync(Input.Email);
+        if (user is not null && await users.IsLockedOutAsync(user))
+        {
+            var sent = await users.SendCodeAsync(user, CodePurposes.Unlock, HttpContext.RequestAborted);
+            if (!sent.Sent)
+            {
+                TempData.Error(SmsMessages.SendFailed(sent));
+                return RedirectToPage();
+            }
+        }
+        TempData.Info(ResendAnswer);
+        return RedirectToPage();
+    }
+
+    public sealed class InputModel
+    {
+        [Required(ErrorMessage = "Enter your email address.")]
+        [StringLength(254, ErrorMessage = "An email address has at most 254 characters.")]
+        [Display(Name = "Email")]
+        public string Email { get; set; } = "";
+
+        [StringLength(64, ErrorMessage = "The verification code is 6 digits.")]
+        [Display(Name = "Verification code")]
+        public string? Code { get; set; }
+    }
+}

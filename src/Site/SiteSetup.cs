@@ -1,0 +1,66 @@
+using IdentityTwoFactor.Data;
+using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Sms;
+using IdentityTwoFactor.Web;
+using Microsoft.AspNetCore.Mvc;
+
+namespace IdentityTwoFactor;
+
+/// <summary>Everything Program.cs needs, one call per concern.</summary>
+public static class SiteSetup
+{
+    public static IHostApplicationBuilder AddSite(this IHostApplicationBuilder builder)
+    {
+        builder.AddDotEnv();
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddSiteDatabase();
+        builder.AddSiteIdentity();
+        builder.AddSmsSender();
+        builder.AddSitePages();
+        return builder;
+    }
+
+    public static WebApplication UseSite(this WebApplication app)
+    {
+        app.MigrateSiteDatabase();
+        app.UseSecurityHeaders();
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHsts();
+        }
+        app.UseExceptionHandler("/error/500");
+        app.UseStatusCodePagesWithReExecute("/error/{0}");
+        app.UseStaticFiles();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.MapRazorPages();
+        return app;
+    }
+
+    private static IHostApplicationBuilder AddSitePages(this IHostApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<PhoneOptions>().BindConfiguration(PhoneOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<PhoneNumberNormalizer>();
+        services.AddRazorPages()
+            // No client validation scripts exist here: drop the data-val-* attributes they would read.
+            .AddViewOptions(o => o.HtmlHelperOptions.ClientValidationEnabled = false);
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "itf.af";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+        });
+        services.Configure<CookieTempDataProviderOptions>(o =>
+        {
+            o.Cookie.Name = "itf.msg";
+            o.Cookie.HttpOnly = true;
+            o.Cookie.SameSite = SameSiteMode.Lax;
+            o.Cookie.SecurePolicy = builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+        });
+        services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
+        return builder;
+    }
+}
