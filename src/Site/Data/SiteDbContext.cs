@@ -8,6 +8,7 @@ public class SiteDbContext(DbContextOptions<SiteDbContext> options) : DbContext(
 {
     public DbSet<TwoFactorUser> Users => Set<TwoFactorUser>();
     public DbSet<UserCode> UserCodes => Set<UserCode>();
+    public DbSet<SendBudget> SendBudgets => Set<SendBudget>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {

@@ -10,6 +10,7 @@ public interface ITwoFactorDbContext
 {
     DbSet<TwoFactorUser> Users { get; }
     DbSet<UserCode> UserCodes { get; }
+    DbSet<SendBudget> SendBudgets { get; }
 }
 
 public static class TwoFactorModel
@@ -42,6 +43,12 @@ public static class TwoFactorModel
             b.Property(c => c.CodeHash).HasMaxLength(32);
             b.HasIndex(c => new { c.UserId, c.Purpose }).IsUnique();
             b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<SendBudget>(b =>
+        {
+            b.ToTable("SendBudgets");
+            b.HasKey(x => x.Key);
+            b.Property(x => x.Key).HasMaxLength(80);
         });
         return modelBuilder;
     }

@@ -27,7 +27,7 @@ public enum CodeState
 }
 
 /// <summary>The result of texting a code.</summary>
-public sealed record SendCodeResult(bool Sent, string? MaskedPhone, SmsSendResult? Failure = null)
+public sealed record SendCodeResult(bool Sent, string? MaskedPhone, SmsSendResult? Failure = null, BudgetDecision? Refused = null)
 {
     public static SendCodeResult NoPhone { get; } = new(false, null);
 }
@@ -79,14 +79,22 @@ public partial class SmsCodeTokenProvider(
         {
             return SendCodeResult.NoPhone;
         }
+        var budget = await services.GetRequiredService<ISmsBudget>().TryClaimAsync(await manager.GetUserIdAsync(user), cancellationToken);
+        var masked = PhoneMask.Mask(phone);
+        if (!budget.Allowed)
+        {
+            LogSendRefused(logger, purpose, masked, budget.Refusal);
+            return new SendCodeResult(false, masked, Refused: budget);
+        }
         var (code, row) = await NewCodeAsync(purpose, manager, user);
         var minutes = (int)Math.Round(options.Value.CodeLifetime.TotalMinutes);
         var text = $"{code} is your verification code {PurposeText(purpose)}. It expires in {minutes} minutes. Do not share it.";
-        var masked = PhoneMask.Mask(phone);
 
         var sent = await services.GetRequiredService<ISmsSender>().SendAsync(phone, text, cancellationToken);
         if (!sent.Succeeded)
         {
+            // Not sent (or not provably sent): the user will retry, and should not wait out a cooldown for our fault.
+            await budget.Refund!();
             LogSendFailed(logger, purpose, masked, sent.Failure, sent.ErrorCode);
             return new SendCodeResult(false, masked, sent);
         }
@@ -170,6 +178,9 @@ public partial class SmsCodeTokenProvider(
 
     [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Could not text a {Purpose} code to {MaskedPhone}: {Failure} {ErrorCode}")]
     private static partial void LogSendFailed(ILogger logger, string purpose, string maskedPhone, SmsFailureKind? failure, string? errorCode);
+
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Refused to text a {Purpose} code to {MaskedPhone}: {Refusal}")]
+    private static partial void LogSendRefused(ILogger logger, string purpose, string maskedPhone, BudgetRefusal refusal);
 
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Rejected a {Purpose} code: {Reason}")]
     private static partial void LogCodeRejected(ILogger logger, string purpose, string reason);

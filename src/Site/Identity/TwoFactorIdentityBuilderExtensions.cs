@@ -32,6 +32,7 @@ public static class TwoFactorIdentityBuilderExtensions
         services.TryAddSingleton<ICodeGenerator, RandomCodeGenerator>();
         services.TryAddSingleton<CodeHasher>();
         services.TryAddScoped<DummyPasswordCheck>();
+        services.TryAddScoped<ISmsBudget, SmsBudget<TContext>>();
         services.AddTransient<IConfigureOptions<IdentityOptions>, IdentityOptionsFromTwoFactor>();
 
         builder.AddUserStore<TwoFactorUserStore<TContext>>();

@@ -21,6 +21,18 @@ public sealed class TwoFactorOptions
     /// </summary>
     public TimeSpan? LockoutDuration { get; set; }
 
+    /// <summary>Least time between two texts to one account. Zero turns the cooldown off.</summary>
+    [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "TwoFactor:ResendCooldown must be between 00:00:00 and 01:00:00.")]
+    public TimeSpan ResendCooldown { get; set; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>Most texts to one account in an hour. Zero turns the cap off.</summary>
+    [Range(0, 1000, ErrorMessage = "TwoFactor:MaxTextsPerHour must be between 0 (off) and 1000.")]
+    public int MaxTextsPerHour { get; set; } = 5;
+
+    /// <summary>Most texts the whole site sends in a UTC day. Zero turns the cap off.</summary>
+    [Range(0, 10_000_000, ErrorMessage = "TwoFactor:MaxTextsPerDay must be between 0 (off) and 10000000.")]
+    public int MaxTextsPerDay { get; set; } = 1000;
+
     /// <summary>
     /// Base64 key (at least 32 bytes) for the HMAC of stored codes. When empty, a random key is created once in
     /// <see cref="CodeHashKeyFile"/>. Instances sharing a database must share this key.

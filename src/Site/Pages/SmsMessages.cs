@@ -17,9 +17,37 @@ public static class SmsMessages
     public static string StillLocked(string? maskedPhone) =>
         $"Your account is temporarily locked. Enter the verification code sent to your mobile phone number {maskedPhone}, or click Resend code to get a new one.";
 
+    /// <summary>The budget's refusal, saying when to try again.</summary>
+    public static string Refused(BudgetDecision refused) => refused.Refusal switch
+    {
+        BudgetRefusal.Cooldown => $"A code was texted moments ago. Please wait {Wait(refused.RetryAfter)} before asking for another.",
+        BudgetRefusal.HourlyCap => $"Too many codes were texted to this account in the last hour. Please try again in {Wait(refused.RetryAfter)}.",
+        _ => $"The site has sent all the texts it may send today. Please try again in {Wait(refused.RetryAfter)}.",
+    };
+
+    /// <summary>"42 seconds", "1 minute", "17 minutes", "3 hours".</summary>
+    public static string Wait(TimeSpan wait)
+    {
+        var seconds = Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds));
+        if (seconds <= 90)
+        {
+            return seconds == 1 ? "1 second" : string.Create(CultureInfo.InvariantCulture, $"{seconds} seconds");
+        }
+        var minutes = (int)Math.Ceiling(seconds / 60.0);
+        if (minutes <= 90)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"{minutes} minutes");
+        }
+        return string.Create(CultureInfo.InvariantCulture, $"{(int)Math.Ceiling(minutes / 60.0)} hours");
+    }
+
     /// <summary>A clear, retryable sentence for a code that could not be texted. Never an error page.</summary>
     public static string SendFailed(SendCodeResult result)
     {
+        if (result.Refused is { } refused)
+        {
+            return Refused(refused);
+        }
         var failure = result.Failure;
         if (failure?.Failure == SmsFailureKind.RejectedNumber)
         {
@@ -27,9 +55,7 @@ public static class SmsMessages
         }
         if (failure?.RetryAfter is { } wait && wait > TimeSpan.Zero)
         {
-            var seconds = (int)Math.Ceiling(wait.TotalSeconds);
-            return string.Create(CultureInfo.InvariantCulture,
-                $"We could not send the verification code right now. Please try again in {seconds} seconds.");
+            return $"We could not send the verification code right now. Please try again in {Wait(wait)}.";
         }
         return "We could not send the verification code right now. Please try again in a minute.";
     }

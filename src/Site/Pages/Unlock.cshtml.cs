@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace IdentityTwoFactor.Pages;
 
-public class UnlockModel(TwoFactorUserManager users) : PageModel
+public class UnlockModel(TwoFactorUserManager users, ISmsBudget budget) : PageModel
 {
     public const string ResendAnswer = "If that account is locked, a new verification code was sent to its mobile phone.";
 
@@ -68,6 +68,15 @@ public class UnlockModel(TwoFactorUserManager users) : PageModel
             if (!sent.Sent)
             {
                 TempData.Error(SmsMessages.SendFailed(sent));
+                return RedirectToPage();
+            }
+        }
+        else
+        {
+            var claim = await budget.TryClaimAsync(ISmsBudget.KeyForEmail(Input.Email), HttpContext.RequestAborted);
+            if (!claim.Allowed)
+            {
+                TempData.Error(SmsMessages.Refused(claim));
                 return RedirectToPage();
             }
         }

@@ -6,6 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 
 namespace IdentityTwoFactor.Tests.Unit.Support;
@@ -24,15 +25,29 @@ public sealed class IdentityHost : IAsyncDisposable
     public DevelopmentOutbox Outbox { get; }
     public string DatabasePath { get; }
 
-    public IdentityHost(Action<IDictionary<string, string?>>? configure = null, ICodeGenerator? codes = null)
+    /// <param name="ringCentral">When given, codes are texted through the real RingCentral client to this fake
+    /// server over HTTP instead of the development outbox.</param>
+    public IdentityHost(Action<IDictionary<string, string?>>? configure = null, ICodeGenerator? codes = null,
+        IdentityTwoFactor.FakeRingCentral.FakeRingCentralServer? ringCentral = null)
     {
         _folder = Path.Combine(Path.GetTempPath(), "itf-unit-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_folder);
         DatabasePath = Path.Combine(_folder, "site.db");
         var settings = new Dictionary<string, string?>
         {
+            // Budget tests turn these back on; the other tests text freely.
+            ["TwoFactor:ResendCooldown"] = "00:00:00",
+            ["TwoFactor:MaxTextsPerHour"] = "0",
             ["TwoFactor:CodeHashKey"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)i).ToArray()),
         };
+        if (ringCentral is not null)
+        {
+            settings["RINGCENTRAL_SERVER_URL"] = ringCentral.Url;
+            settings["RINGCENTRAL_CLIENT_ID"] = ringCentral.ClientId;
+            settings["RINGCENTRAL_CLIENT_SECRET"] = ringCentral.ClientSecret;
+            settings["RINGCENTRAL_JWT"] = ringCentral.Jwt;
+            settings["RINGCENTRAL_FROM_NUMBER"] = ringCentral.FromNumber;
+        }
         configure?.Invoke(settings);
 
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings
@@ -42,10 +57,17 @@ public sealed class IdentityHost : IAsyncDisposable
             DisableDefaults = true,
         });
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Services.AddLogging();
+        builder.Services.AddLogging(l => l.AddFakeLogging());
         builder.Services.AddSingleton<TimeProvider>(Clock);
         Outbox = new DevelopmentOutbox(Clock, Microsoft.Extensions.Logging.Abstractions.NullLogger<DevelopmentOutbox>.Instance);
-        builder.Services.AddSingleton<ISmsSender>(Outbox);
+        if (ringCentral is null)
+        {
+            builder.Services.AddSingleton<ISmsSender>(Outbox);
+        }
+        else
+        {
+            builder.AddSmsSender();
+        }
         if (codes is not null)
         {
             builder.Services.AddSingleton(codes);
@@ -62,12 +84,16 @@ public sealed class IdentityHost : IAsyncDisposable
             })
             .AddSmsTwoFactor<SiteDbContext>();
         _host = builder.Build();
+        _host.Start();
 
         using var scope = _host.Services.CreateScope();
         scope.ServiceProvider.GetRequiredService<SiteDbContext>().Database.Migrate();
     }
 
     public IServiceProvider Services => _host.Services;
+
+    public Microsoft.Extensions.Logging.Testing.FakeLogCollector Logs =>
+        _host.Services.GetRequiredService<Microsoft.Extensions.Logging.Testing.FakeLogCollector>();
 
     /// <summary>A new scope, as one HTTP request would have: its own DbContext, store and managers.</summary>
     public Scope NewScope() => new(_host.Services.CreateAsyncScope());

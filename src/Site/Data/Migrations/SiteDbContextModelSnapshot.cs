@@ -17,6 +17,26 @@ namespace IdentityTwoFactor.Data.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("IdentityTwoFactor.Identity.SendBudget", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CountInWindow")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("LastSentUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("WindowStartUtc")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("SendBudgets", (string)null);
+                });
+
             modelBuilder.Entity("IdentityTwoFactor.Identity.TwoFactorUser", b =>
                 {
                     b.Property<string>("Id")
