@@ -30,8 +30,10 @@ public static class SiteSetup
         }
         app.UseExceptionHandler("/error/500");
         app.UseStatusCodePagesWithReExecute("/error/{0}");
+        app.UseOnlyFormMethods();
         app.UseStaticFiles();
         app.UseRouting();
+        app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
         app.MapRazorPages();
@@ -60,7 +62,12 @@ public static class SiteSetup
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.Cookie.SecurePolicy = builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
         });
-        services.AddHsts(o => o.MaxAge = TimeSpan.FromDays(365));
+        services.AddHsts(o =>
+        {
+            o.MaxAge = TimeSpan.FromDays(365);
+            o.ExcludedHosts.Clear(); // Development never sends HSTS; anywhere else, every host gets it.
+        });
+        services.AddSiteRateLimits();
         return builder;
     }
 }

@@ -102,7 +102,8 @@ public sealed partial class FakeRingCentralServer : IAsyncDisposable
 
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls("http://127.0.0.1:0");
+        // A restart listens on the same port, so a client configured with Url finds it again.
+        builder.WebHost.UseUrls(string.IsNullOrEmpty(Url) ? "http://127.0.0.1:0" : Url);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(2));
         var web = builder.Build();
         web.MapPost(TokenPath, (Func<HttpContext, Task<IResult>>)HandleTokenAsync);
@@ -113,7 +114,7 @@ public sealed partial class FakeRingCentralServer : IAsyncDisposable
         app = web;
     }
 
-    /// <summary>Stops listening: from now on the port refuses connections (until <see cref="StartAsync"/>, which picks a new port).</summary>
+    /// <summary>Stops listening: from now on the port refuses connections (until <see cref="StartAsync"/> listens on it again).</summary>
     public async Task StopAsync()
     {
         if (app is { } web)

@@ -27,7 +27,9 @@ public class ErrorModel : PageModel
             404 => ("Page not found", "There is no page at this address."),
             405 => ("That action is not allowed here", "This address does not accept that kind of request. Use the forms on the site."),
             413 => ("Too much data", "The form sent more data than the site accepts."),
-            429 => ("Too many requests", "Please wait a minute before trying again."),
+            429 => ("Too many requests", HttpContext.Items[Web.RateLimiting.RetryAfterItem] is TimeSpan wait
+                ? $"Too many attempts from your network. Please wait {SmsMessages.Wait(wait)} before trying again."
+                : "Too many attempts from your network. Please wait a minute before trying again."),
             _ when Status >= 500 => ("Something went wrong", "The site could not complete the request. Nothing was changed. Please try again in a moment."),
             _ => (((HttpStatusCode)Status).ToString(), "The request could not be completed."),
         };

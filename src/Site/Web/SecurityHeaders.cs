@@ -22,4 +22,24 @@ public static class SecurityHeaders
             }, context);
             return next(context);
         });
+
+    /// <summary>The site speaks GET, HEAD and POST; anything else is a clear 405, not a confusing 400 or 404.</summary>
+    public static IApplicationBuilder UseOnlyFormMethods(this IApplicationBuilder app) =>
+        app.Use(static (context, next) =>
+        {
+            var method = context.Request.Method;
+            if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsPost(method))
+            {
+                return next(context);
+            }
+            if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>() is not null)
+            {
+                // The error page for this very request: render it as a GET.
+                context.Request.Method = HttpMethods.Get;
+                return next(context);
+            }
+            context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
+            context.Response.Headers.Allow = "GET, HEAD, POST";
+            return Task.CompletedTask;
+        });
 }

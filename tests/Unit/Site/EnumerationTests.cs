@@ -1,0 +1,151 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Tests.Unit.Support;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace IdentityTwoFactor.Tests.Unit.Site;
+
+/// <summary>Answers for unknown emails and for known ones must not differ in anything a client can see.</summary>
+public sealed partial class EnumerationTests : IAsyncLifetime
+{
+    private const string Password = "correct horse battery";
+    private SiteFactory _site = null!;
+
+    public async Task InitializeAsync() => _site = await SiteFactory.StartAsync(new() { ["TwoFactor:ResendCooldown"] = "00:01:00" });
+
+    public async Task DisposeAsync() => await _site.DisposeAsync();
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"[^\"]+\"")]
+    private static partial Regex Token();
+
+    [Fact]
+    public async Task LoginAnswersTheSameForAnUnknownEmailAndAWrongPassword()
+    {
+        var known = await SignUpAsync();
+        var unknown = $"nobody-{Guid.NewGuid():N}@example.com";
+
+        var a = await AnswerAsync("/login", known, [("Input.Email", known), ("Input.Password", "wrong password")]);
+        var b = await AnswerAsync("/login", unknown, [("Input.Email", unknown), ("Input.Password", "wrong password")]);
+
+        Assert.Equal(a, b);
+        Assert.Contains("Wrong user name and password combination. Please try again.", a, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResetPasswordStepOneAnswersTheSameForAnyEmail()
+    {
+        var known = await SignUpAsync();
+        var unknown = $"nobody-{Guid.NewGuid():N}@example.com";
+        var before = _site.RingCentral.Messages.Count;
+
+        var a = await AnswerAsync("/reset-password", known, [("Input.Email", known)]);
+        var b = await AnswerAsync("/reset-password", unknown, [("Input.Email", unknown)]);
+
+        Assert.Equal(a, b);
+        Assert.Contains("If an account exists for that email, a verification code was sent to its mobile phone.", a, StringComparison.Ordinal);
+        Assert.Equal(before + 1, _site.RingCentral.Messages.Count); // only the real account got a text
+    }
+
+    [Fact]
+    public async Task ASecondResetWithinTheCooldownAnswersTheSameForAnyEmail()
+    {
+        var known = await SignUpAsync();
+        var unknown = $"nobody-{Guid.NewGuid():N}@example.com";
+        await AnswerAsync("/reset-password", known, [("Input.Email", known)]);
+        await AnswerAsync("/reset-password", unknown, [("Input.Email", unknown)]);
+
+        var a = await AnswerAsync("/reset-password", known, [("Input.Email", known)]);
+        var b = await AnswerAsync("/reset-password", unknown, [("Input.Email", unknown)]);
+
+        Assert.Equal(a, b);
+        Assert.Contains("Please wait 60 seconds", a, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ResendForAnUnknownOrOpenAccountAnswersLikeALockedOneWithoutTexting()
+    {
+        var locked = await SignUpAsync();
+        var open = await SignUpAsync();
+        var unknown = $"nobody-{Guid.NewGuid():N}@example.com";
+        using (var client = _site.NewClient())
+        {
+            for (var i = 0; i < 3; i++)
+            {
+                await client.LogInAsync(locked, "wrong password");
+            }
+        }
+        _site.Clock.Advance(TimeSpan.FromMinutes(2));
+        var before = _site.RingCentral.Messages.Count;
+
+        var answers = new List<string>();
+        foreach (var email in new[] { locked, open, unknown })
+        {
+            answers.Add(await AnswerAsync("/unlock", email, [("Input.Email", email)], "/unlock?handler=Resend"));
+        }
+
+        Assert.Equal(answers[0], answers[1]);
+        Assert.Equal(answers[0], answers[2]);
+        Assert.Equal(before + 1, _site.RingCentral.Messages.Count);
+    }
+
+    [Fact]
+    public async Task AnUnknownEmailCostsOnePasswordHashCheckLikeAWrongPassword()
+    {
+        var counter = new CountingHasher();
+        await using var site = await SiteFactory.StartAsync(configureServices: s =>
+            s.AddScoped<IPasswordHasher<TwoFactorUser>>(_ => counter));
+        var known = $"user-{Guid.NewGuid():N}@example.com";
+        using var client = site.NewClient();
+        await client.SignUpAsync(known, Password);
+
+        counter.Verifications = 0;
+        await client.LogInAsync(known, "wrong password");
+        var forKnown = counter.Verifications;
+        counter.Verifications = 0;
+        await client.LogInAsync($"nobody-{Guid.NewGuid():N}@example.com", "wrong password");
+        var forUnknown = counter.Verifications;
+
+        Assert.Equal(1, forKnown);
+        Assert.Equal(forKnown, forUnknown);
+    }
+
+    /// <summary>Identity's real hasher (cheap settings), counting verifications.</summary>
+    private sealed class CountingHasher : IPasswordHasher<TwoFactorUser>
+    {
+        private readonly PasswordHasher<TwoFactorUser> _inner = new(Options.Create(new PasswordHasherOptions { IterationCount = 1000 }));
+        public int Verifications;
+
+        public string HashPassword(TwoFactorUser user, string password) => _inner.HashPassword(user, password);
+
+        public PasswordVerificationResult VerifyHashedPassword(TwoFactorUser user, string hashedPassword, string providedPassword)
+        {
+            Interlocked.Increment(ref Verifications);
+            return _inner.VerifyHashedPassword(user, hashedPassword, providedPassword);
+        }
+    }
+
+    /// <summary>Posts the form from a fresh client and returns everything visible: status, Location, cookie names,
+    /// and the next page with the antiforgery token and the email removed.</summary>
+    private async Task<string> AnswerAsync(string form, string email, (string, string)[] fields, string? postPath = null)
+    {
+        using var client = _site.NewClient();
+        var response = await client.PostFormAsync(form, fields.Select(f => new KeyValuePair<string, string>(f.Item1, f.Item2)), postPath);
+        var cookies = response.Headers.TryGetValues("Set-Cookie", out var values)
+            ? string.Join(";", values.Select(v => v.Split('=')[0]).Order(StringComparer.Ordinal))
+            : "";
+        var page = await client.FollowAsync(response);
+        page = Token().Replace(page, "TOKEN").Replace(email, "EMAIL", StringComparison.Ordinal);
+        return $"{(int)response.StatusCode} {response.Headers.Location}\n{cookies}\n{page}";
+    }
+
+    private async Task<string> SignUpAsync()
+    {
+        var email = $"user-{Guid.NewGuid():N}@example.com";
+        using var client = _site.NewClient();
+        Assert.Equal(HttpStatusCode.Redirect, (await client.SignUpAsync(email, Password)).StatusCode);
+        return email;
+    }
+}

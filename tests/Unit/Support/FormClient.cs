@@ -1,0 +1,67 @@
+using System.Net;
+using System.Text.RegularExpressions;
+
+namespace IdentityTwoFactor.Tests.Unit.Support;
+
+/// <summary>What a browser without JavaScript does: GET a form, read its antiforgery token, POST it, follow the redirect.</summary>
+public sealed partial class FormClient(HttpClient http) : IDisposable
+{
+    public HttpClient Http { get; } = http;
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex TokenPattern();
+
+    [GeneratedRegex("<p class=\"flash [^\"]+\"[^>]*>([^<]*)</p>")]
+    private static partial Regex FlashPattern();
+
+    public async Task<string> GetTokenAsync(string path)
+    {
+        var html = await Http.GetStringAsync(new Uri(path, UriKind.Relative));
+        return WebUtility.HtmlDecode(TokenPattern().Match(html).Groups[1].Value);
+    }
+
+    /// <summary>GETs <paramref name="formPath"/> for a token, then POSTs the fields (plus the token) to <paramref name="postPath"/>.</summary>
+    public async Task<HttpResponseMessage> PostFormAsync(string formPath, IEnumerable<KeyValuePair<string, string>> fields, string? postPath = null, bool withToken = true)
+    {
+        var all = fields.ToList();
+        if (withToken)
+        {
+            all.Add(new("__RequestVerificationToken", await GetTokenAsync(formPath)));
+        }
+        using var content = new FormUrlEncodedContent(all);
+        return await Http.PostAsync(new Uri(postPath ?? formPath, UriKind.Relative), content);
+    }
+
+    public Task<HttpResponseMessage> PostFormAsync(string path, params (string Name, string Value)[] fields) =>
+        PostFormAsync(path, fields.Select(f => new KeyValuePair<string, string>(f.Name, f.Value)));
+
+    /// <summary>Follows one redirect and returns the page's HTML.</summary>
+    public async Task<string> FollowAsync(HttpResponseMessage response)
+    {
+        if ((int)response.StatusCode is < 300 or > 399)
+        {
+            return await response.Content.ReadAsStringAsync();
+        }
+        return await Http.GetStringAsync(response.Headers.Location);
+    }
+
+    /// <summary>The flash messages (info and error) of a page.</summary>
+    public static IReadOnlyList<string> Flashes(string html) =>
+        FlashPattern().Matches(html).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value)).ToList();
+
+    public async Task<HttpResponseMessage> SignUpAsync(string email, string password, string phone = "(650) 253-0000", string firstName = "Ada") =>
+        await PostFormAsync("/signup",
+            ("Input.Email", email), ("Input.Password", password), ("Input.ConfirmPassword", password),
+            ("Input.Phone", phone), ("Input.FirstName", firstName), ("Input.LastName", "Lovelace"));
+
+    public Task<HttpResponseMessage> LogInAsync(string email, string password) =>
+        PostFormAsync("/login", ("Input.Email", email), ("Input.Password", password));
+
+    public Task<HttpResponseMessage> UnlockAsync(string email, string code) =>
+        PostFormAsync("/unlock", ("Input.Email", email), ("Input.Code", code));
+
+    public Task<HttpResponseMessage> ResendUnlockAsync(string email) =>
+        PostFormAsync("/unlock", [new("Input.Email", email)], "/unlock?handler=Resend");
+
+    public void Dispose() => Http.Dispose();
+}

@@ -1,0 +1,118 @@
+using IdentityTwoFactor.Data;
+using IdentityTwoFactor.FakeRingCentral;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
+
+namespace IdentityTwoFactor.Tests.Unit.Support;
+
+/// <summary>
+/// The whole site in process (Production environment: secure cookies, HSTS, error pages), on a fresh SQLite file,
+/// texting through the real RingCentral client to a fake RingCentral server over a real socket, on a fake clock.
+/// </summary>
+public sealed class SiteFactory : WebApplicationFactory<Program>
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("itf-site-").FullName;
+    private readonly Dictionary<string, string?> _settings;
+    private Action<IServiceCollection>? _configureServices;
+
+    /// <summary>The one clock of the site and the fake RingCentral server.</summary>
+    public FakeTimeProvider Clock { get; }
+    public FakeRingCentralServer RingCentral { get; }
+    public string DatabasePath => Path.Combine(_folder, "site.db");
+
+    private SiteFactory(FakeTimeProvider clock, FakeRingCentralServer ringCentral, Dictionary<string, string?> settings)
+    {
+        Clock = clock;
+        RingCentral = ringCentral;
+        _settings = settings;
+    }
+
+    /// <param name="settings">Overrides; by default the SMS budget and per-IP limits are off so only the test's subject is on.</param>
+    public static async Task<SiteFactory> StartAsync(Dictionary<string, string?>? settings = null, Action<IServiceCollection>? configureServices = null)
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        var ringCentral = await FakeRingCentralServer.StartNewAsync(clock);
+        var all = new Dictionary<string, string?>
+        {
+            ["DotEnv:Disabled"] = "true",
+            ["RINGCENTRAL_SERVER_URL"] = ringCentral.Url,
+            ["RINGCENTRAL_CLIENT_ID"] = ringCentral.ClientId,
+            ["RINGCENTRAL_CLIENT_SECRET"] = ringCentral.ClientSecret,
+            ["RINGCENTRAL_JWT"] = ringCentral.Jwt,
+            ["RINGCENTRAL_FROM_NUMBER"] = ringCentral.FromNumber,
+            ["TwoFactor:CodeHashKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            ["TwoFactor:ResendCooldown"] = "00:00:00",
+            ["TwoFactor:MaxTextsPerHour"] = "0",
+            ["TwoFactor:MaxTextsPerDay"] = "0",
+            ["RateLimits:Enabled"] = "false",
+        };
+        foreach (var (key, value) in settings ?? [])
+        {
+            all[key] = value;
+        }
+        var factory = new SiteFactory(clock, ringCentral, all) { _configureServices = configureServices };
+        _ = factory.Server; // start now, so start-up failures surface here
+        return factory;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Production");
+        builder.UseContentRoot(_folder);
+        builder.UseSetting("ConnectionStrings:Site", $"Data Source={DatabasePath}");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+        builder.ConfigureTestServices(services =>
+        {
+            services.AddSingleton<TimeProvider>(Clock);
+            // Tests hash many passwords; production keeps Identity's 100k iterations.
+            services.Configure<PasswordHasherOptions>(o => o.IterationCount = 1000);
+            _configureServices?.Invoke(services);
+        });
+    }
+
+    /// <summary>A browser-like client: its own cookies, no automatic redirects, HTTPS so secure cookies flow.</summary>
+    public FormClient NewClient() =>
+        new(CreateClient(new WebApplicationFactoryClientOptions
+        {
+            AllowAutoRedirect = false,
+            HandleCookies = true,
+            BaseAddress = new Uri("https://localhost"),
+        }));
+
+    public async Task<T> WithDbAsync<T>(Func<SiteDbContext, Task<T>> query)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<SiteDbContext>());
+    }
+
+    /// <summary>Row counts and every user row, to prove bad input changed nothing stored.</summary>
+    public Task<string> SnapshotAsync() => WithDbAsync(async db =>
+    {
+        var users = await db.Users.AsNoTracking().OrderBy(u => u.Id).ToListAsync();
+        var codes = await db.UserCodes.AsNoTracking().OrderBy(c => c.Id).ToListAsync();
+        var budgets = await db.SendBudgets.AsNoTracking().OrderBy(b => b.Key).ToListAsync();
+        return System.Text.Json.JsonSerializer.Serialize(new { users, codes = codes.Select(c => new { c.Id, c.UserId, c.Purpose, c.ExpiresUtc }), budgets });
+    });
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        await RingCentral.DisposeAsync();
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(_folder, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}

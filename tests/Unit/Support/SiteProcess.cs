@@ -1,0 +1,220 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace IdentityTwoFactor.Tests.Unit.Support;
+
+/// <summary>
+/// The built site as a real child process (<c>dotnet IdentityTwoFactor.Site.dll</c> on Kestrel), Development environment
+/// (the development SMS outbox, cookies not Secure so plain http works), on a SQLite file in <see cref="Folder"/>.
+/// </summary>
+public sealed class SiteProcess : IDisposable
+{
+    private const int OutputLines = 400;
+    private readonly Process _process;
+    private readonly Queue<string> _output = new();
+
+    private SiteProcess(Process process, Uri baseAddress)
+    {
+        _process = process;
+        BaseAddress = baseAddress;
+    }
+
+    public Uri BaseAddress { get; }
+
+    public int ProcessId => _process.Id;
+
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>The folder holding <c>IdentityTwoFactor.sln</c>.</summary>
+    public static string RepoRoot { get; } = FindRepoRoot();
+
+    /// <summary>The site's build output for the configuration this test assembly was built with.</summary>
+    public static string SiteDll
+    {
+        get
+        {
+            var configuration = AppContext.BaseDirectory.Replace('\\', '/').Contains("/bin/Release/", StringComparison.Ordinal) ? "Release" : "Debug";
+            return Path.Combine(RepoRoot, "src", "Site", "bin", configuration, "net10.0", "IdentityTwoFactor.Site.dll");
+        }
+    }
+
+    /// <summary>The last lines the process wrote to stdout and stderr.</summary>
+    public string Output
+    {
+        get
+        {
+            lock (_output)
+            {
+                return string.Join('\n', _output);
+            }
+        }
+    }
+
+    /// <summary>Starts the site on a free port with <paramref name="folder"/> as content root and waits until GET /about answers 200.</summary>
+    public static async Task<SiteProcess> StartAsync(string folder, string databasePath, string codeHashKey, TimeSpan? readyTimeout = null)
+    {
+        var dll = SiteDll;
+        if (!File.Exists(dll))
+        {
+            throw new FileNotFoundException($"The site is not built at {dll}.", dll);
+        }
+        // The deployed settings, as they sit next to the published site.
+        var settings = Path.Combine(Path.GetDirectoryName(dll)!, "appsettings.json");
+        if (File.Exists(settings))
+        {
+            File.Copy(settings, Path.Combine(folder, "appsettings.json"), overwrite: true);
+        }
+
+        var port = FreePort();
+        var start = new ProcessStartInfo(DotnetHost())
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = folder,
+        };
+        start.ArgumentList.Add(dll);
+        start.ArgumentList.Add("--contentRoot");
+        start.ArgumentList.Add(folder);
+        foreach (var inherited in start.Environment.Keys.Where(k =>
+                     k.StartsWith("ASPNETCORE_", StringComparison.OrdinalIgnoreCase) || k.StartsWith("RINGCENTRAL_", StringComparison.OrdinalIgnoreCase)
+                     || k.Equals("DOTNET_ENVIRONMENT", StringComparison.OrdinalIgnoreCase)).ToList())
+        {
+            start.Environment.Remove(inherited);
+        }
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Development";
+        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+        start.Environment["ASPNETCORE_CONTENTROOT"] = folder;
+        start.Environment["ConnectionStrings__Site"] = $"Data Source={databasePath}";
+        start.Environment["RateLimits__Enabled"] = "false";
+        start.Environment["TwoFactor__CodeHashKey"] = codeHashKey;
+        start.Environment["DotEnv__Disabled"] = "true";
+        start.Environment["Logging__LogLevel__Default"] = "Warning";
+        start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+
+        var process = new Process { StartInfo = start };
+        var site = new SiteProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        process.OutputDataReceived += (_, e) => site.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => site.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await site.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromSeconds(30));
+        }
+        catch
+        {
+            site.Dispose();
+            throw;
+        }
+        return site;
+    }
+
+    /// <summary>SIGKILL on Linux: no shutdown hooks, no flushing, the way a crash or an OOM kill ends a process.</summary>
+    public void Kill()
+    {
+        try
+        {
+            if (!_process.HasExited)
+            {
+                _process.Kill(entireProcessTree: true);
+            }
+            _process.WaitForExit(10_000);
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started, or already gone.
+        }
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    private async Task WaitUntilReadyAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
+        var deadline = Stopwatch.StartNew();
+        string last = "no answer yet";
+        while (deadline.Elapsed < timeout)
+        {
+            if (_process.HasExited)
+            {
+                throw new InvalidOperationException($"The site (pid {_process.Id}) exited with code {_process.ExitCode} before answering GET /about. Its output:\n{Output}");
+            }
+            try
+            {
+                using var response = await http.GetAsync(new Uri("/about", UriKind.Relative));
+                if (response.StatusCode == HttpStatusCode.OK)
+                {
+                    return;
+                }
+                last = $"GET /about answered {(int)response.StatusCode}";
+            }
+            catch (HttpRequestException e)
+            {
+                last = e.Message;
+            }
+            catch (TaskCanceledException e)
+            {
+                last = e.Message;
+            }
+            await Task.Delay(100);
+        }
+        throw new TimeoutException($"The site (pid {_process.Id}) did not answer GET /about with 200 within {timeout.TotalSeconds:0} s ({last}). Its output:\n{Output}");
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+        {
+            return;
+        }
+        lock (_output)
+        {
+            _output.Enqueue(line);
+            while (_output.Count > OutputLines)
+            {
+                _output.Dequeue();
+            }
+        }
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    private static string DotnetHost()
+    {
+        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH");
+        if (!string.IsNullOrEmpty(host) && File.Exists(host))
+        {
+            return host;
+        }
+        var current = Environment.ProcessPath;
+        if (current is not null && Path.GetFileNameWithoutExtension(current).Equals("dotnet", StringComparison.OrdinalIgnoreCase))
+        {
+            return current;
+        }
+        return "dotnet";
+    }
+
+    private static string FindRepoRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "IdentityTwoFactor.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+        throw new DirectoryNotFoundException($"No IdentityTwoFactor.sln above {AppContext.BaseDirectory}.");
+    }
+}
