@@ -36,6 +36,7 @@ public static class SiteSetup
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
+        app.MapHealthEndpoints();
         app.MapRazorPages();
         return app;
     }
@@ -46,6 +47,7 @@ public static class SiteSetup
         services.AddOptions<PhoneOptions>().BindConfiguration(PhoneOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<PhoneNumberNormalizer>();
         services.AddRazorPages()
+            .AddMvcOptions(o => o.Filters.Add<UnknownHandlerFilter>())
             // No client validation scripts exist here: drop the data-val-* attributes they would read.
             .AddViewOptions(o => o.HtmlHelperOptions.ClientValidationEnabled = false);
         services.AddAntiforgery(o =>

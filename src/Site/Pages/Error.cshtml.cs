@@ -13,13 +13,16 @@ public class ErrorModel : PageModel
     public string Heading { get; private set; } = "";
     public string Explanation { get; private set; } = "";
 
-    public void OnGet(int? code) => Describe(code);
+    // No bound parameters: when a form body is unreadable (a NUL byte, 10 MB), binding would fail again here.
+    public void OnGet() => Describe();
 
-    public void OnPost(int? code) => Describe(code);
+    public void OnPost() => Describe();
 
-    private void Describe(int? code)
+    private void Describe()
     {
-        Status = code is >= 400 and <= 599 ? code.Value : 500;
+        var code = HttpContext.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>()?.OriginalStatusCode
+            ?? (int.TryParse(RouteData.Values["code"] as string, out var routed) ? routed : 500);
+        Status = code is >= 400 and <= 599 ? code : 500;
         Response.StatusCode = Status;
         (Heading, Explanation) = Status switch
         {

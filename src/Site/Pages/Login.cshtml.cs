@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Web;
 using IdentityTwoFactor.Sms;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
@@ -70,7 +71,7 @@ public class LoginModel(TwoFactorSignInManager signIn, TwoFactorUserManager user
     public sealed class InputModel
     {
         [Required(ErrorMessage = "Enter your email address.")]
-        [StringLength(254, ErrorMessage = "An email address has at most 254 characters.")]
+        [EmailField]
         [Display(Name = "Email")]
         public string Email { get; set; } = "";
 

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -134,7 +135,7 @@ public class ResetPasswordModel(TwoFactorUserManager users, DummyPasswordCheck d
     public sealed class InputModel
     {
         [Required(ErrorMessage = "Enter your email address.")]
-        [StringLength(254, ErrorMessage = "An email address has at most 254 characters.")]
+        [EmailField]
         [Display(Name = "Email")]
         public string Email { get; set; } = "";
 

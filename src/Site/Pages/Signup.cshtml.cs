@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -68,8 +69,7 @@ public class SignupModel(TwoFactorUserManager users, PhoneNumberNormalizer phone
     public sealed class InputModel
     {
         [Required(ErrorMessage = "Enter your email address.")]
-        [EmailAddress(ErrorMessage = "Enter a valid email address.")]
-        [StringLength(254, ErrorMessage = "An email address has at most 254 characters.")]
+        [EmailField]
         [Display(Name = "Email")]
         public string Email { get; set; } = "";
 
@@ -92,13 +92,13 @@ public class SignupModel(TwoFactorUserManager users, PhoneNumberNormalizer phone
 
         [Required(ErrorMessage = "Enter your first name.")]
         [StringLength(100, ErrorMessage = "A first name has at most 100 characters.")]
-        [RegularExpression(@"^[^\p{Cc}]+$", ErrorMessage = "A first name cannot contain control characters.")]
+        [PlainText(ErrorMessage = "A first name cannot contain control or direction-changing characters.")]
         [Display(Name = "First name")]
         public string FirstName { get; set; } = "";
 
         [Required(ErrorMessage = "Enter your last name.")]
         [StringLength(100, ErrorMessage = "A last name has at most 100 characters.")]
-        [RegularExpression(@"^[^\p{Cc}]+$", ErrorMessage = "A last name cannot contain control characters.")]
+        [PlainText(ErrorMessage = "A last name cannot contain control or direction-changing characters.")]
         [Display(Name = "Last name")]
         public string LastName { get; set; } = "";
     }

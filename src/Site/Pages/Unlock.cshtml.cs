@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -87,7 +88,7 @@ public class UnlockModel(TwoFactorUserManager users, ISmsBudget budget) : PageMo
     public sealed class InputModel
     {
         [Required(ErrorMessage = "Enter your email address.")]
-        [StringLength(254, ErrorMessage = "An email address has at most 254 characters.")]
+        [EmailField]
         [Display(Name = "Email")]
         public string Email { get; set; } = "";
 

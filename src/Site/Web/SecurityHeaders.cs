@@ -27,15 +27,16 @@ public static class SecurityHeaders
     public static IApplicationBuilder UseOnlyFormMethods(this IApplicationBuilder app) =>
         app.Use(static (context, next) =>
         {
+            if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>() is not null
+                || context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerPathFeature>() is not null)
+            {
+                // The error page for this very request: render it as a GET, without touching the (maybe broken) body.
+                context.Request.Method = HttpMethods.Get;
+                return next(context);
+            }
             var method = context.Request.Method;
             if (HttpMethods.IsGet(method) || HttpMethods.IsHead(method) || HttpMethods.IsPost(method))
             {
-                return next(context);
-            }
-            if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IStatusCodeReExecuteFeature>() is not null)
-            {
-                // The error page for this very request: render it as a GET.
-                context.Request.Method = HttpMethods.Get;
                 return next(context);
             }
             context.Response.StatusCode = StatusCodes.Status405MethodNotAllowed;
