@@ -1,30 +1,73 @@
+using System.ComponentModel.DataAnnotations;
 using System.Data.Common;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
 
 namespace IdentityTwoFactor.Data;
+
+/// <summary>Section <c>Database</c>.</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+
+    /// <summary><c>Sqlite</c> (default, one machine) or <c>PostgreSQL</c> (several instances on one database).</summary>
+    [RegularExpression("^(Sqlite|PostgreSQL)$", ErrorMessage = "Database:Provider must be Sqlite or PostgreSQL.")]
+    public string Provider { get; set; } = "Sqlite";
+
+    /// <summary>Apply pending migrations at start. Turn off when a deployment migrates once with --migrate-only.</summary>
+    public bool MigrateAtStart { get; set; } = true;
+}
 
 public static class DatabaseSetup
 {
     public const string DefaultConnectionString = "Data Source=App_Data/site.db";
 
-    /// <summary>SQLite by default (a file under the content root), through EF Core with committed migrations.</summary>
+    /// <summary>SQLite by default (a file under the content root) or PostgreSQL, through EF Core with committed migrations
+    /// for each; Data Protection keys in the same database; a readiness check for load balancers.</summary>
     public static IHostApplicationBuilder AddSiteDatabase(this IHostApplicationBuilder builder)
     {
+        var options = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        builder.Services.AddOptions<DatabaseOptions>().BindConfiguration(DatabaseOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         var configured = builder.Configuration.GetConnectionString("Site");
-        var connectionString = ResolveSqlitePath(
-            string.IsNullOrWhiteSpace(configured) ? DefaultConnectionString : configured,
-            builder.Environment.ContentRootPath);
-        builder.Services.AddDbContext<SiteDbContext>(options => options
-            .UseSqlite(connectionString)
-            .AddInterceptors(new SqliteBusyTimeout()));
+
+        if (string.Equals(options.Provider, "PostgreSQL", StringComparison.Ordinal))
+        {
+            if (string.IsNullOrWhiteSpace(configured))
+            {
+                throw new InvalidOperationException(
+                    "Database:Provider is PostgreSQL but ConnectionStrings:Site is empty: set ConnectionStrings__Site to a PostgreSQL connection string (Host=...;Database=...;Username=...;Password=...).");
+            }
+            builder.Services.AddDbContext<SiteDbContext, PostgresSiteDbContext>(o => o.UseNpgsql(configured));
+        }
+        else
+        {
+            var connectionString = ResolveSqlitePath(
+                string.IsNullOrWhiteSpace(configured) ? DefaultConnectionString : configured,
+                builder.Environment.ContentRootPath);
+            builder.Services.AddDbContext<SiteDbContext>(o => o
+                .UseSqlite(connectionString)
+                .AddInterceptors(new SqliteBusyTimeout()));
+        }
+
+        builder.Services.AddDataProtection()
+            .SetApplicationName("IdentityTwoFactor")
+            .PersistKeysToDbContext<SiteDbContext>();
+        builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
         return builder;
     }
 
-    /// <summary>Applies pending migrations and switches the file to WAL (the mode is stored in the file).</summary>
-    public static WebApplication MigrateSiteDatabase(this WebApplication app)
+    /// <summary>Applies pending migrations (unless Database:MigrateAtStart is false) and, on SQLite, switches the file
+    /// to WAL (the mode is stored in the file).</summary>
+    public static WebApplication MigrateSiteDatabase(this WebApplication app, bool force = false)
     {
+        var options = app.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        if (!force && !options.MigrateAtStart)
+        {
+            return app;
+        }
         using var scope = app.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<SiteDbContext>();
         if (db.Database.IsSqlite())
@@ -44,6 +87,14 @@ public static class DatabaseSetup
         return app;
     }
 
+    /// <summary><c>/healthz</c>: the process answers. <c>/readyz</c>: the database answers and has every migration.</summary>
+    public static WebApplication MapHealthEndpoints(this WebApplication app)
+    {
+        app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
+        app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains("ready") });
+        return app;
+    }
+
     private static string ResolveSqlitePath(string connectionString, string contentRoot)
     {
         var csb = new SqliteConnectionStringBuilder(connectionString);
@@ -54,6 +105,28 @@ public static class DatabaseSetup
         }
         csb.Pooling = true;
         return csb.ToString();
+    }
+
+    private sealed class DatabaseReadyCheck(SiteDbContext db) : IHealthCheck
+    {
+        public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
+        {
+            try
+            {
+                if (!await db.Database.CanConnectAsync(cancellationToken))
+                {
+                    return HealthCheckResult.Unhealthy("The database does not answer.");
+                }
+                var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
+                return pending == 0
+                    ? HealthCheckResult.Healthy()
+                    : HealthCheckResult.Unhealthy($"{pending} migration(s) not applied: run the site once with --migrate-only.");
+            }
+            catch (DbException)
+            {
+                return HealthCheckResult.Unhealthy("The database does not answer.");
+            }
+        }
     }
 
     /// <summary>Every connection waits up to 10 s for a writer instead of failing with SQLITE_BUSY.</summary>

@@ -155,6 +155,23 @@ namespace IdentityTwoFactor.Data.Migrations
                     b.ToTable("UserCodes", (string)null);
                 });
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("DataProtectionKeys", (string)null);
+                });
+
             modelBuilder.Entity("IdentityTwoFactor.Identity.UserCode", b =>
                 {
                     b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
