@@ -4,9 +4,17 @@ using IdentityTwoFactor.Tests.Unit.Support;
 namespace IdentityTwoFactor.Tests.Unit.Identity;
 
 /// <summary>Parallel requests on one account, each with its own scope and connection to one SQLite file.</summary>
-public sealed class AtomicityTests : IAsyncLifetime
+public abstract class AtomicityTests : IAsyncLifetime
 {
-    private readonly IdentityHost _host = new(s => s["TwoFactor:MaxFailedAccessAttempts"] = "25");
+    private readonly IdentityHost _host;
+
+    protected AtomicityTests(DatabaseKind database)
+    {
+        Database = database;
+        _host = new IdentityHost(s => s["TwoFactor:MaxFailedAccessAttempts"] = "25", database: database);
+    }
+
+    protected DatabaseKind Database { get; }
 
     public Task InitializeAsync() => Task.CompletedTask;
     public Task DisposeAsync() => _host.DisposeAsync().AsTask();
@@ -26,7 +34,7 @@ public sealed class AtomicityTests : IAsyncLifetime
     [Fact]
     public async Task ParallelFailuresPastTheLimitLockExactlyOnce()
     {
-        await using var host = new IdentityHost(); // limit 3
+        await using var host = new IdentityHost(database: Database); // limit 3
         var user = await host.CreateUserAsync();
 
         var outcomes = await Parallel(20, async scope =>
@@ -68,4 +76,8 @@ public sealed class AtomicityTests : IAsyncLifetime
         start.Set();
         return await Task.WhenAll(tasks);
     }
+
+    public sealed class OnSqlite() : AtomicityTests(DatabaseKind.Sqlite);
+
+    public sealed class OnPostgreSql() : AtomicityTests(DatabaseKind.PostgreSql);
 }

@@ -5,10 +5,18 @@ using Microsoft.AspNetCore.Identity;
 namespace IdentityTwoFactor.Tests.Unit.Identity;
 
 /// <summary>The lockout rule through UserManager (what the sign-in manager calls), on a real SQLite file.</summary>
-public sealed class LockoutTests : IAsyncLifetime
+public abstract class LockoutTests : IAsyncLifetime
 {
     private const string Wrong = "not the password";
-    private readonly IdentityHost _host = new();
+    private readonly IdentityHost _host;
+
+    protected LockoutTests(DatabaseKind database)
+    {
+        Database = database;
+        _host = new IdentityHost(database: database);
+    }
+
+    protected DatabaseKind Database { get; }
 
     public Task InitializeAsync() => Task.CompletedTask;
     public Task DisposeAsync() => _host.DisposeAsync().AsTask();
@@ -70,7 +78,7 @@ public sealed class LockoutTests : IAsyncLifetime
     [Fact]
     public async Task AConfiguredLockoutDurationEndsTheLock()
     {
-        await using var host = new IdentityHost(s => s["TwoFactor:LockoutDuration"] = "00:15:00");
+        await using var host = new IdentityHost(s => s["TwoFactor:LockoutDuration"] = "00:15:00", database: Database);
         var user = await host.CreateUserAsync();
         await using var scope = host.NewScope();
         var loaded = await scope.LoadAsync(user);
@@ -88,7 +96,7 @@ public sealed class LockoutTests : IAsyncLifetime
     [Fact]
     public async Task MaxFailedAccessAttemptsIsConfigurable()
     {
-        await using var host = new IdentityHost(s => s["TwoFactor:MaxFailedAccessAttempts"] = "5");
+        await using var host = new IdentityHost(s => s["TwoFactor:MaxFailedAccessAttempts"] = "5", database: Database);
         var user = await host.CreateUserAsync();
         await using var scope = host.NewScope();
         var loaded = await scope.LoadAsync(user);
@@ -218,4 +226,8 @@ public sealed class LockoutTests : IAsyncLifetime
         }
         return outcomes;
     }
+
+    public sealed class OnSqlite() : LockoutTests(DatabaseKind.Sqlite);
+
+    public sealed class OnPostgreSql() : LockoutTests(DatabaseKind.PostgreSql);
 }

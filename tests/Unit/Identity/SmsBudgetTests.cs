@@ -7,8 +7,12 @@ using Microsoft.Extensions.Logging;
 namespace IdentityTwoFactor.Tests.Unit.Identity;
 
 /// <summary>The SMS budget through the real provider and database, on the fake clock.</summary>
-public sealed class SmsBudgetTests
+public abstract class SmsBudgetTests
 {
+    protected SmsBudgetTests(DatabaseKind database) => Database = database;
+
+    protected DatabaseKind Database { get; }
+
     private static Action<IDictionary<string, string?>> Budget(string cooldown = "00:01:00", int perHour = 5, int perDay = 1000) => s =>
     {
         s["TwoFactor:ResendCooldown"] = cooldown;
@@ -19,7 +23,7 @@ public sealed class SmsBudgetTests
     [Fact]
     public async Task ASecondTextWithinTheCooldownIsRefusedWithTheWait()
     {
-        await using var host = new IdentityHost(Budget());
+        await using var host = new IdentityHost(Budget(), database: Database);
         var user = await host.CreateUserAsync();
 
         Assert.True((await SendAsync(host, user)).Sent);
@@ -39,7 +43,7 @@ public sealed class SmsBudgetTests
     [Fact]
     public async Task TheHourlyCapHoldsAndSaysWhenItOpens()
     {
-        await using var host = new IdentityHost(Budget(perHour: 5));
+        await using var host = new IdentityHost(Budget(perHour: 5), database: Database);
         var user = await host.CreateUserAsync();
         for (var i = 0; i < 5; i++)
         {
@@ -59,7 +63,7 @@ public sealed class SmsBudgetTests
     [Fact]
     public async Task TheDailyCapStopsEveryAccountAndLogsAWarning()
     {
-        await using var host = new IdentityHost(Budget(cooldown: "00:00:00", perHour: 0, perDay: 3));
+        await using var host = new IdentityHost(Budget(cooldown: "00:00:00", perHour: 0, perDay: 3), database: Database);
         var users = new List<TwoFactorUser>();
         for (var i = 0; i < 4; i++)
         {
@@ -83,7 +87,7 @@ public sealed class SmsBudgetTests
     [Fact]
     public async Task ThirtyParallelSendsWithinTheCooldownTextOnce()
     {
-        await using var host = new IdentityHost(Budget());
+        await using var host = new IdentityHost(Budget(), database: Database);
         var user = await host.CreateUserAsync();
 
         using var start = new ManualResetEventSlim();
@@ -106,7 +110,7 @@ public sealed class SmsBudgetTests
     public async Task AFailedSendIsRefundedSoTheUserCanRetryAtOnce()
     {
         await using var ringCentral = await FakeRingCentralServer.StartNewAsync();
-        await using var host = new IdentityHost(Budget(), ringCentral: ringCentral);
+        await using var host = new IdentityHost(Budget(), ringCentral: ringCentral, database: Database);
         var user = await host.CreateUserAsync();
         ringCentral.FailNextSms(FakeFailure.ServerError);
 
@@ -126,7 +130,7 @@ public sealed class SmsBudgetTests
     public async Task AFailedSendKeepsThePreviousCode()
     {
         await using var ringCentral = await FakeRingCentralServer.StartNewAsync();
-        await using var host = new IdentityHost(Budget(cooldown: "00:00:00"), ringCentral: ringCentral);
+        await using var host = new IdentityHost(Budget(cooldown: "00:00:00"), ringCentral: ringCentral, database: Database);
         var user = await host.CreateUserAsync();
         Assert.True((await SendAsync(host, user)).Sent);
         var first = ringCentral.LastCodeSentTo(user.PhoneNumber!);
@@ -142,7 +146,7 @@ public sealed class SmsBudgetTests
     [Fact]
     public async Task AnEmailWithoutAnAccountMeetsTheSameCooldown()
     {
-        await using var host = new IdentityHost(Budget());
+        await using var host = new IdentityHost(Budget(), database: Database);
         await using var scope = host.NewScope();
         var budget = scope.Services.GetRequiredService<ISmsBudget>();
         var key = ISmsBudget.KeyForEmail("Nobody@Example.com");
@@ -160,4 +164,8 @@ public sealed class SmsBudgetTests
         await using var scope = host.NewScope();
         return await scope.Users.SendCodeAsync(await scope.LoadAsync(user), CodePurposes.Unlock);
     }
+
+    public sealed class OnSqlite() : SmsBudgetTests(DatabaseKind.Sqlite);
+
+    public sealed class OnPostgreSql() : SmsBudgetTests(DatabaseKind.PostgreSql);
 }

@@ -6,9 +6,17 @@ using Microsoft.EntityFrameworkCore;
 namespace IdentityTwoFactor.Tests.Unit.Identity;
 
 /// <summary>The store through UserManager and directly, on a real SQLite file.</summary>
-public sealed class UserStoreTests : IAsyncLifetime
+public abstract class UserStoreTests : IAsyncLifetime
 {
-    private readonly IdentityHost _host = new();
+    private readonly IdentityHost _host;
+
+    protected UserStoreTests(DatabaseKind database)
+    {
+        Database = database;
+        _host = new IdentityHost(database: database);
+    }
+
+    protected DatabaseKind Database { get; }
 
     public Task InitializeAsync() => Task.CompletedTask;
     public Task DisposeAsync() => _host.DisposeAsync().AsTask();
@@ -201,4 +209,8 @@ public sealed class UserStoreTests : IAsyncLifetime
 
         Assert.Equal(0, await scope.Db.UserCodes.CountAsync());
     }
+
+    public sealed class OnSqlite() : UserStoreTests(DatabaseKind.Sqlite);
+
+    public sealed class OnPostgreSql() : UserStoreTests(DatabaseKind.PostgreSql);
 }

@@ -23,13 +23,16 @@ public sealed class IdentityHost : IAsyncDisposable
 
     public FakeTimeProvider Clock { get; } = new(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
     public DevelopmentOutbox Outbox { get; }
+    public DatabaseKind Database { get; }
     public string DatabasePath { get; }
 
     /// <param name="ringCentral">When given, codes are texted through the real RingCentral client to this fake
     /// server over HTTP instead of the development outbox.</param>
+    /// <param name="database">SQLite (a fresh file) or PostgreSQL (a fresh database on the test server).</param>
     public IdentityHost(Action<IDictionary<string, string?>>? configure = null, ICodeGenerator? codes = null,
-        IdentityTwoFactor.FakeRingCentral.FakeRingCentralServer? ringCentral = null)
+        IdentityTwoFactor.FakeRingCentral.FakeRingCentralServer? ringCentral = null, DatabaseKind database = DatabaseKind.Sqlite)
     {
+        Database = database;
         _folder = Path.Combine(Path.GetTempPath(), "itf-unit-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(_folder);
         DatabasePath = Path.Combine(_folder, "site.db");
@@ -72,7 +75,15 @@ public sealed class IdentityHost : IAsyncDisposable
         {
             builder.Services.AddSingleton(codes);
         }
-        builder.Services.AddDbContext<SiteDbContext>(o => o.UseSqlite($"Data Source={DatabasePath};Pooling=False"));
+        if (database == DatabaseKind.PostgreSql)
+        {
+            var connectionString = PostgresServer.NewDatabase();
+            builder.Services.AddDbContext<SiteDbContext, PostgresSiteDbContext>(o => o.UseNpgsql(connectionString));
+        }
+        else
+        {
+            builder.Services.AddDbContext<SiteDbContext>(o => o.UseSqlite($"Data Source={DatabasePath};Pooling=False"));
+        }
         builder.Services.Configure<PasswordHasherOptions>(o => o.IterationCount = 1000);
         builder.Services.AddIdentityCore<TwoFactorUser>(o =>
             {
