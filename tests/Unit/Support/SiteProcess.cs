@@ -52,7 +52,9 @@ public sealed class SiteProcess : IDisposable
     }
 
     /// <summary>Starts the site on a free port with <paramref name="folder"/> as content root and waits until GET /about answers 200.</summary>
-    public static async Task<SiteProcess> StartAsync(string folder, string databasePath, string codeHashKey, TimeSpan? readyTimeout = null)
+    /// <param name="environment">Extra environment variables, applied last (for example a PostgreSQL connection string).</param>
+    public static async Task<SiteProcess> StartAsync(string folder, string databasePath, string codeHashKey, TimeSpan? readyTimeout = null,
+        IReadOnlyDictionary<string, string>? environment = null, params string[] arguments)
     {
         var dll = SiteDll;
         if (!File.Exists(dll))
@@ -92,6 +94,14 @@ public sealed class SiteProcess : IDisposable
         start.Environment["DotEnv__Disabled"] = "true";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
         start.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
+        foreach (var argument in arguments)
+        {
+            start.ArgumentList.Add(argument);
+        }
 
         var process = new Process { StartInfo = start };
         var site = new SiteProcess(process, new Uri($"http://127.0.0.1:{port}"));
@@ -100,6 +110,17 @@ public sealed class SiteProcess : IDisposable
         process.Start();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
+        if (arguments.Contains("--migrate-only"))
+        {
+            // A one-shot run: wait for it to finish instead of for a page.
+            using var timeout = new CancellationTokenSource(readyTimeout ?? TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(timeout.Token);
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"--migrate-only exited with {process.ExitCode}:\n{site.Output}");
+            }
+            return site;
+        }
         try
         {
             await site.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromSeconds(30));
