@@ -1,0 +1,44 @@
+using Microsoft.Playwright;
+
+namespace IdentityTwoFactor.Tests.E2E.Pages;
+
+public sealed class ResetPasswordPage(IPage page) : PageObject(page)
+{
+    public const string Path = "/reset-password";
+    public const string CodeStepPath = "/reset-password?step=code";
+    public const string SentAnswer = "If an account exists for that email, a verification code was sent to its mobile phone.";
+
+    public ILocator Email => Field("Email");
+    public ILocator Code => Field("Verification code");
+    public ILocator NewPassword => Field("New password");
+    public ILocator ConfirmNewPassword => Field("Confirm new password");
+    public ILocator SendCodeButton => Button("Send code");
+    public ILocator ChangePasswordButton => Button("Change password");
+    public ILocator ResendButton => Button("Resend code");
+
+    public Task<IResponse> GotoAsync() => GotoPathAsync(Path);
+
+    public Task<IResponse> GotoCodeStepAsync() => GotoPathAsync(CodeStepPath);
+
+    /// <summary>Step 1: asks for a code; the site answers on step 2.</summary>
+    public async Task SendCodeAsync(string email)
+    {
+        await Email.FillAsync(email);
+        await SendCodeButton.ClickAsync();
+        await ExpectPathAsync(CodeStepPath);
+    }
+
+    /// <summary>Step 2: the email is typed only when given (after step 1 it is prefilled).</summary>
+    public async Task ChangePasswordAsync(string code, string newPassword, string? email = null, string? confirm = null)
+    {
+        if (email is not null)
+        {
+            await Email.FillAsync(email);
+        }
+
+        await Code.FillAsync(code);
+        await NewPassword.FillAsync(newPassword);
+        await ConfirmNewPassword.FillAsync(confirm ?? newPassword);
+        await ChangePasswordButton.ClickAsync();
+    }
+}

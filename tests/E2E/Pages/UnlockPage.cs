@@ -1,0 +1,46 @@
+using Microsoft.Playwright;
+
+namespace IdentityTwoFactor.Tests.E2E.Pages;
+
+public sealed class UnlockPage(IPage page) : PageObject(page)
+{
+    public const string Path = "/unlock";
+    public const string InvalidCode = "Invalid verification code. Click resend to get a new verification code.";
+    public const string ExpiredCode = "Verification code expired. Click resend to get a new verification code.";
+    public const string ResendAnswer = "If that account is locked, a new verification code was sent to its mobile phone.";
+
+    public static string Locked(string masked) =>
+        $"Your account is temporarily locked. A verification code was sent to your mobile phone number {masked}. Please enter the verification code to unlock your account.";
+
+    public static string StillLocked(string masked) =>
+        $"Your account is temporarily locked. Enter the verification code sent to your mobile phone number {masked}, or click Resend code to get a new one.";
+
+    public ILocator Email => Field("Email");
+    public ILocator Code => Field("Verification code");
+    public ILocator UnlockButton => Button("Unlock");
+    public ILocator ResendButton => Button("Resend code");
+
+    public Task<IResponse> GotoAsync() => GotoPathAsync(Path);
+
+    /// <summary>Submits <paramref name="code"/>; the email is typed only when given (after a lock it is prefilled).</summary>
+    public async Task SubmitCodeAsync(string code, string? email = null)
+    {
+        if (email is not null)
+        {
+            await Email.FillAsync(email);
+        }
+
+        await Code.FillAsync(code);
+        await UnlockButton.ClickAsync();
+    }
+
+    public async Task ResendAsync(string? email = null)
+    {
+        if (email is not null)
+        {
+            await Email.FillAsync(email);
+        }
+
+        await ResendButton.ClickAsync();
+    }
+}

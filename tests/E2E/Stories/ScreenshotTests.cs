@@ -1,0 +1,68 @@
+using IdentityTwoFactor.Tests.E2E.Infrastructure;
+using IdentityTwoFactor.Tests.E2E.Pages;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace IdentityTwoFactor.Tests.E2E.Stories;
+
+/// <summary>
+/// Walks every page and state once, writing TestResults/screenshots/*.{desktop,phone}.png, and the README pictures
+/// docs/screenshots/{signup,locked,unlocked,reset}.png when missing or when UPDATE_SCREENSHOTS=1.
+/// </summary>
+/// <remarks>Its class has a site of its own, so the README pictures can show a stable person (ada@example.com)
+/// instead of a Guid-based email: the committed pictures do not change from run to run.</remarks>
+public sealed class ScreenshotTests(BrowserFixture browser, SiteFixture site, ITestOutputHelper output) : E2ETest(browser, site, output)
+{
+    [Fact]
+    public Task ScreenshotsOfEveryPage() => RunAsync(async page =>
+    {
+        var ada = new TestUser("ada@example.com", "correct horse battery staple", "(650) 253-0000", "+16502530000", "Ada", "Lovelace");
+        var stories = new UserStories(page, Site);
+
+        await stories.Home.GotoAsync();
+        await Screenshots.CaptureAsync(page, "01-home");
+        await stories.About.GotoAsync();
+        await Screenshots.CaptureAsync(page, "02-about");
+
+        await stories.Signup.GotoAsync();
+        await Screenshots.CaptureAsync(page, "03-signup");
+        await stories.Signup.SubmitAsync(ada with { Email = "ada.example.com", Phone = "12345" }, confirmPassword: "something else");
+        await Expect(stories.Signup.ErrorFor("Email")).ToBeVisibleAsync();
+        await Screenshots.CaptureAsync(page, "04-signup-errors");
+        await stories.Signup.GotoAsync();
+        await stories.Signup.FillAsync(ada);
+        await Screenshots.CaptureForDocsAsync(page, "signup");
+        await stories.Signup.SignUpButton.ClickAsync();
+        await stories.Login.ExpectPathAsync(LoginPage.Path);
+        await Screenshots.CaptureAsync(page, "05-login-created");
+
+        await stories.LogInAsync(ada);
+        await Screenshots.CaptureAsync(page, "06-home-signed-in");
+        // Signing out is another story's business (AccountTests): here a fresh start is enough.
+        await page.Context.ClearCookiesAsync();
+
+        await stories.FailLogInAsync(ada);
+        await Screenshots.CaptureAsync(page, "07-login-wrong-password");
+        var code = await stories.LockAsync(ada, failedSoFar: 1);
+        await Screenshots.CaptureAsync(page, "08-unlock-locked");
+        await Screenshots.CaptureForDocsAsync(page, "locked");
+
+        await stories.Unlock.SubmitCodeAsync("000000" == code ? "111111" : "000000");
+        await Expect(stories.Unlock.FlashError).ToHaveTextAsync(UnlockPage.InvalidCode);
+        await Screenshots.CaptureAsync(page, "09-unlock-invalid-code");
+        code = await stories.ResendUnlockCodeAsync(ada);
+        await Screenshots.CaptureAsync(page, "10-unlock-resent");
+        await stories.UnlockAsync(ada, code);
+        await Screenshots.CaptureAsync(page, "11-login-unlocked");
+        await Screenshots.CaptureForDocsAsync(page, "unlocked");
+
+        await stories.Reset.GotoAsync();
+        await Screenshots.CaptureAsync(page, "12-reset-step1");
+        await stories.RequestResetCodeAsync(ada);
+        await Screenshots.CaptureAsync(page, "13-reset-step2");
+        await Screenshots.CaptureForDocsAsync(page, "reset");
+
+        await page.GotoAsync("/no-such-page");
+        await Screenshots.CaptureAsync(page, "14-not-found");
+    });
+}
