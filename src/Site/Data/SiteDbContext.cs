@@ -23,6 +23,7 @@ public class SiteDbContext : DbContext, ITwoFactorDbContext, IDataProtectionKeyC
     public DbSet<TwoFactorUser> Users => Set<TwoFactorUser>();
     public DbSet<UserCode> UserCodes => Set<UserCode>();
     public DbSet<SendBudget> SendBudgets => Set<SendBudget>();
+    public DbSet<SecurityEvent> SecurityEvents => Set<SecurityEvent>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)

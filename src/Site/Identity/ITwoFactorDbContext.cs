@@ -11,6 +11,7 @@ public interface ITwoFactorDbContext
     DbSet<TwoFactorUser> Users { get; }
     DbSet<UserCode> UserCodes { get; }
     DbSet<SendBudget> SendBudgets { get; }
+    DbSet<SecurityEvent> SecurityEvents { get; }
 }
 
 public static class TwoFactorModel
@@ -43,6 +44,18 @@ public static class TwoFactorModel
             b.Property(c => c.CodeHash).HasMaxLength(32);
             b.HasIndex(c => new { c.UserId, c.Purpose }).IsUnique();
             b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<SecurityEvent>(b =>
+        {
+            b.ToTable("SecurityEvents");
+            b.HasKey(e => e.Id);
+            b.Property(e => e.UserId).HasMaxLength(36);
+            b.Property(e => e.Kind).HasMaxLength(32);
+            b.Property(e => e.IpAddress).HasMaxLength(45);
+            b.Property(e => e.UserAgent).HasMaxLength(200);
+            b.HasIndex(e => new { e.UserId, e.AtUtc });
+            b.HasIndex(e => e.AtUtc);
+            b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(e => e.UserId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<SendBudget>(b =>
         {

@@ -35,12 +35,12 @@ public sealed partial class SmsBudget<TContext>(TContext db, IOptions<TwoFactorO
     private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
     private static readonly TimeSpan Day = TimeSpan.FromDays(1);
 
-    public async Task<BudgetDecision> TryClaimAsync(string accountKey, CancellationToken cancellationToken)
+    public async Task<BudgetDecision> TryClaimAsync(string accountKey, CancellationToken cancellationToken, bool ignoreCooldown = false)
     {
         var o = options.Value;
         var now = time.GetUtcNow().UtcDateTime;
 
-        var account = await ClaimAsync("account:" + accountKey, now, o.ResendCooldown, Hour, o.MaxTextsPerHour, cancellationToken);
+        var account = await ClaimAsync("account:" + accountKey, now, ignoreCooldown ? TimeSpan.Zero : o.ResendCooldown, Hour, o.MaxTextsPerHour, cancellationToken);
         if (!account.Allowed)
         {
             return account;
@@ -108,7 +108,7 @@ public sealed partial class SmsBudget<TContext>(TContext db, IOptions<TwoFactorO
 public interface ISmsBudget
 {
     /// <summary>Claims one text for <paramref name="accountKey"/> (a user id, or <see cref="KeyForEmail"/>).</summary>
-    Task<BudgetDecision> TryClaimAsync(string accountKey, CancellationToken cancellationToken);
+    Task<BudgetDecision> TryClaimAsync(string accountKey, CancellationToken cancellationToken, bool ignoreCooldown = false);
 
     /// <summary>
     /// A stable key for an email that gets no text (no account, or an account not in the state the request needs),

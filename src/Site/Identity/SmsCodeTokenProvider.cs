@@ -30,6 +30,9 @@ public enum CodeState
 public sealed record SendCodeResult(bool Sent, string? MaskedPhone, SmsSendResult? Failure = null, BudgetDecision? Refused = null)
 {
     public static SendCodeResult NoPhone { get; } = new(false, null);
+
+    /// <summary>Not sent: codes go only to confirmed numbers (<c>TwoFactor:RequireConfirmedPhone</c>).</summary>
+    public bool PhoneNotConfirmed { get; init; }
 }
 
 /// <summary>
@@ -53,9 +56,36 @@ public partial class SmsCodeTokenProvider(
     private IUserCodeStore<TwoFactorUser> Codes => store as IUserCodeStore<TwoFactorUser>
         ?? throw new NotSupportedException($"The user store must implement {nameof(IUserCodeStore<TwoFactorUser>)} to keep texted codes.");
 
-    /// <summary>A code may be generated for any user with a phone number to text it to.</summary>
+    /// <summary>Purposes of the form <c>ChangePhoneNumber:+1...</c> (Identity's) carry the number the code goes to.</summary>
+    public const string ChangePhonePrefix = "ChangePhoneNumber:";
+
+    /// <summary>Sign-in codes need a number to text; with <c>TwoFactor:RequireConfirmedPhone</c>, a confirmed one.</summary>
     public virtual async Task<bool> CanGenerateTwoFactorTokenAsync(UserManager<TwoFactorUser> manager, TwoFactorUser user)
-        => !string.IsNullOrEmpty(await manager.GetPhoneNumberAsync(user));
+        => !string.IsNullOrEmpty(await manager.GetPhoneNumberAsync(user))
+           && (!options.Value.RequireConfirmedPhone || await manager.IsPhoneNumberConfirmedAsync(user));
+
+    /// <summary>Texts a notice (no code) when <c>TwoFactor:Notices</c> is on. A failed notice is logged, never fatal.</summary>
+    public virtual async Task SendNoticeAsync(string? phone, string what, CancellationToken cancellationToken = default)
+    {
+        if (!options.Value.Notices || string.IsNullOrEmpty(phone))
+        {
+            return;
+        }
+        var sent = await services.GetRequiredService<ISmsSender>().SendAsync(phone, what + " If this wasn't you, reset your password now.", cancellationToken);
+        if (!sent.Succeeded)
+        {
+            LogSendFailed(logger, "notice", PhoneMask.Mask(phone), sent.Failure, sent.ErrorCode);
+        }
+    }
+
+    /// <summary>The number a code of this purpose is texted to and bound to.</summary>
+    protected virtual async Task<string?> PhoneForAsync(string purpose, UserManager<TwoFactorUser> manager, TwoFactorUser user) =>
+        purpose.StartsWith(ChangePhonePrefix, StringComparison.Ordinal)
+            ? purpose[ChangePhonePrefix.Length..]
+            : await manager.GetPhoneNumberAsync(user);
+
+    private static bool ConfirmsItsNumber(string purpose) =>
+        purpose == CodePurposes.ConfirmPhone || purpose.StartsWith(ChangePhonePrefix, StringComparison.Ordinal);
 
     /// <summary>Identity's contract: makes and stores a code, returns it; the caller delivers it.
     /// The site uses <see cref="SendAsync"/>, which texts the code before storing it.</summary>
@@ -72,14 +102,25 @@ public partial class SmsCodeTokenProvider(
 
     /// <summary>Texts a fresh code for <paramref name="purpose"/>. It becomes the live code only once the SMS
     /// provider accepted it; after a failure the previous code (if any) stays as it was.</summary>
-    public virtual async Task<SendCodeResult> SendAsync(string purpose, UserManager<TwoFactorUser> manager, TwoFactorUser user, CancellationToken cancellationToken = default)
+    public virtual Task<SendCodeResult> SendAsync(string purpose, UserManager<TwoFactorUser> manager, TwoFactorUser user, CancellationToken cancellationToken = default)
+        => SendAsync(purpose, manager, user, ignoreCooldown: false, cancellationToken);
+
+    /// <summary>Texts a fresh code for <paramref name="purpose"/>; see the other overload.</summary>
+    /// <param name="ignoreCooldown">For the text sent when an account locks: it happens once per lock, and only the
+    /// owner can end the lock, so it cannot be repeated to pump texts; the hourly and daily caps still apply.</param>
+    public virtual async Task<SendCodeResult> SendAsync(string purpose, UserManager<TwoFactorUser> manager, TwoFactorUser user,
+        bool ignoreCooldown, CancellationToken cancellationToken = default)
     {
-        var phone = await manager.GetPhoneNumberAsync(user);
+        var phone = await PhoneForAsync(purpose, manager, user);
         if (string.IsNullOrEmpty(phone))
         {
             return SendCodeResult.NoPhone;
         }
-        var budget = await services.GetRequiredService<ISmsBudget>().TryClaimAsync(await manager.GetUserIdAsync(user), cancellationToken);
+        if (options.Value.RequireConfirmedPhone && !ConfirmsItsNumber(purpose) && !await manager.IsPhoneNumberConfirmedAsync(user))
+        {
+            return new SendCodeResult(false, PhoneMask.Mask(phone)) { PhoneNotConfirmed = true };
+        }
+        var budget = await services.GetRequiredService<ISmsBudget>().TryClaimAsync(await manager.GetUserIdAsync(user), cancellationToken, ignoreCooldown);
         var masked = PhoneMask.Mask(phone);
         if (!budget.Allowed)
         {
@@ -119,7 +160,7 @@ public partial class SmsCodeTokenProvider(
         }
 
         var candidate = CodeHasher.IsWellFormed(token)
-            ? hasher.Hash(await manager.GetUserIdAsync(user), purpose, await manager.GetPhoneNumberAsync(user), token)
+            ? hasher.Hash(await manager.GetUserIdAsync(user), purpose, await PhoneForAsync(purpose, manager, user), token)
             : new byte[32];
         var matches = CryptographicOperations.FixedTimeEquals(candidate, live.CodeHash);
 
@@ -158,7 +199,7 @@ public partial class SmsCodeTokenProvider(
             Id = Guid.NewGuid(),
             UserId = userId,
             Purpose = purpose,
-            CodeHash = hasher.Hash(userId, purpose, await manager.GetPhoneNumberAsync(user), code),
+            CodeHash = hasher.Hash(userId, purpose, await PhoneForAsync(purpose, manager, user), code),
             CreatedUtc = now,
             ExpiresUtc = now + options.Value.CodeLifetime,
         };
@@ -170,6 +211,7 @@ public partial class SmsCodeTokenProvider(
         CodePurposes.Unlock => "to unlock your account",
         CodePurposes.ResetPassword => "to reset your password",
         CodePurposes.ConfirmPhone => "to confirm this phone number",
+        _ when purpose.StartsWith(ChangePhonePrefix, StringComparison.Ordinal) => "to confirm this phone number",
         _ => "to sign in",
     };
 

@@ -33,6 +33,7 @@ public static class TwoFactorIdentityBuilderExtensions
         services.TryAddSingleton<CodeHasher>();
         services.TryAddScoped<DummyPasswordCheck>();
         services.TryAddScoped<ISmsBudget, SmsBudget<TContext>>();
+        services.TryAddScoped<ISecurityEventLog, SecurityEventLog<TContext>>();
         services.AddTransient<IConfigureOptions<IdentityOptions>, IdentityOptionsFromTwoFactor>();
 
         builder.AddUserStore<TwoFactorUserStore<TContext>>();

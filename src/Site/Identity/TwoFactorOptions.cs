@@ -34,6 +34,20 @@ public sealed class TwoFactorOptions
     public int MaxTextsPerDay { get; set; } = 1000;
 
     /// <summary>
+    /// New accounts confirm their mobile number with a texted code before they can sign in, and codes for every other
+    /// purpose go only to confirmed numbers (OWASP ASVS 5.0 6.6.1). On by default.
+    /// </summary>
+    public bool RequireConfirmedPhone { get; set; } = true;
+
+    /// <summary>Text the user when the password is changed or reset and when the phone number changes. Off by default:
+    /// each notice costs a text.</summary>
+    public bool Notices { get; set; }
+
+    /// <summary>How long security events are kept.</summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00", ErrorMessage = "TwoFactor:SecurityEventRetention must be between 1.00:00:00 and 3650.00:00:00.")]
+    public TimeSpan SecurityEventRetention { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>
     /// Base64 key (at least 32 bytes) for the HMAC of stored codes. When empty, a random key is created once in
     /// <see cref="CodeHashKeyFile"/>. Instances sharing a database must share this key.
     /// </summary>

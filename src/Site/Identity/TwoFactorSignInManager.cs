@@ -31,10 +31,36 @@ public class TwoFactorSignInManager(
     IOptions<IdentityOptions> optionsAccessor,
     ILogger<SignInManager<TwoFactorUser>> logger,
     IAuthenticationSchemeProvider schemes,
-    IUserConfirmation<TwoFactorUser> confirmation)
+    IUserConfirmation<TwoFactorUser> confirmation,
+    IOptions<TwoFactorOptions> twoFactor)
     : SignInManager<TwoFactorUser>(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
 {
     private readonly TwoFactorUserManager _users = userManager;
+    private readonly IOptions<TwoFactorOptions> _twoFactor = twoFactor;
+
+    public override async Task<SignInResult> PasswordSignInAsync(TwoFactorUser user, string password, bool isPersistent, bool lockoutOnFailure)
+    {
+        var result = await base.PasswordSignInAsync(user, password, isPersistent, lockoutOnFailure);
+        if (result.Succeeded)
+        {
+            await _users.RecordEventAsync(user, SecurityEventKinds.SignedIn);
+        }
+        return result;
+    }
+
+    /// <summary>Identity's two-factor sign-in with our code provider. A wrong code counts toward the lock through
+    /// <see cref="TwoFactorUserManager.AccessFailedAsync"/>; <see cref="TwoFactorUserManager.LastFailedAttempt"/> tells
+    /// whether it was the one that locked.</summary>
+    public override async Task<SignInResult> TwoFactorSignInAsync(string provider, string code, bool isPersistent, bool rememberClient)
+    {
+        var user = await GetTwoFactorAuthenticationUserAsync();
+        var result = await base.TwoFactorSignInAsync(provider, code, isPersistent, rememberClient);
+        if (result.Succeeded && user is not null)
+        {
+            await _users.RecordEventAsync(user, SecurityEventKinds.SignedIn);
+        }
+        return result;
+    }
 
     public override async Task<SignInResult> CheckPasswordSignInAsync(TwoFactorUser user, string password, bool lockoutOnFailure)
     {
@@ -50,6 +76,12 @@ public class TwoFactorSignInManager(
             if (!await IsTwoFactorEnabledAsync(user) || await IsTwoFactorClientRememberedAsync(user))
             {
                 await _users.ResetAccessFailedCountAsync(user);
+            }
+            // Checked after the password, unlike Identity's RequireConfirmedPhoneNumber, so a stranger cannot learn
+            // which accounts still have an unconfirmed number.
+            if (_twoFactor.Value.RequireConfirmedPhone && !user.PhoneNumberConfirmed)
+            {
+                return SignInResult.NotAllowed;
             }
             return SignInResult.Success;
         }

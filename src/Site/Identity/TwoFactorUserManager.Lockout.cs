@@ -30,24 +30,42 @@ public enum UnlockResult
 public partial class TwoFactorUserManager
 {
     /// <summary>Counts one failed password and locks on reaching the limit, atomically.</summary>
-    public virtual Task<FailedAttemptOutcome> RecordFailedPasswordAsync(TwoFactorUser user)
+    public virtual Task<FailedAttemptOutcome> RecordFailedPasswordAsync(TwoFactorUser user) =>
+        RecordFailedAttemptAsync(user, SecurityEventKinds.PasswordFailed);
+
+    /// <summary>The outcome of the last failure counted by this manager (one manager per request): the page that
+    /// called Identity's TwoFactorSignInAsync reads it to know whether that wrong code is the one that locked.</summary>
+    public FailedAttemptOutcome? LastFailedAttempt { get; private set; }
+
+    /// <summary>Identity's hook. Identity's own TwoFactorSignInAsync calls it for a wrong sign-in code, so wrong codes
+    /// count toward the same lock as wrong passwords.</summary>
+    public override async Task<IdentityResult> AccessFailedAsync(TwoFactorUser user)
+    {
+        await RecordFailedAttemptAsync(user, SecurityEventKinds.CodeFailed);
+        return IdentityResult.Success;
+    }
+
+    private async Task<FailedAttemptOutcome> RecordFailedAttemptAsync(TwoFactorUser user, string eventKind)
     {
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(user);
         if (!user.LockoutEnabled)
         {
-            return Task.FromResult(FailedAttemptOutcome.Counted);
+            return FailedAttemptOutcome.Counted;
         }
         var now = Time.GetUtcNow().UtcDateTime;
         var lockEnd = TwoFactor.LockoutDuration is { } duration ? now + duration : LockedUntilUnlocked;
-        return LockoutCounter.RecordFailedAttemptAsync(user, TwoFactor.MaxFailedAccessAttempts, lockEnd, now, CancellationToken);
-    }
-
-    /// <summary>Identity's hook, used by the stock SignInManager and by apps calling it directly.</summary>
-    public override async Task<IdentityResult> AccessFailedAsync(TwoFactorUser user)
-    {
-        await RecordFailedPasswordAsync(user);
-        return IdentityResult.Success;
+        var outcome = await LockoutCounter.RecordFailedAttemptAsync(user, TwoFactor.MaxFailedAccessAttempts, lockEnd, now, CancellationToken);
+        LastFailedAttempt = outcome;
+        if (outcome != FailedAttemptOutcome.AlreadyLocked)
+        {
+            await RecordEventAsync(user, eventKind);
+        }
+        if (outcome == FailedAttemptOutcome.LockedNow)
+        {
+            await RecordEventAsync(user, SecurityEventKinds.Locked);
+        }
+        return outcome;
     }
 
     /// <summary>Locked while the lock end is in the future, on the injected clock.</summary>
@@ -70,6 +88,7 @@ public partial class TwoFactorUserManager
         {
             case CodeCheckResult.Valid:
                 await UnlockAsync(user);
+                await RecordEventAsync(user, SecurityEventKinds.Unlocked);
                 return UnlockResult.Unlocked;
             case CodeCheckResult.Expired:
                 return UnlockResult.Expired;

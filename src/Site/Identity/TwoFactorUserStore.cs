@@ -203,7 +203,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         DateTime? end = lockoutEnd?.UtcDateTime;
         await Context.Users.Where(u => u.Id == user.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.LockoutEndUtc, end), cancellationToken);
-        user.LockoutEndUtc = end;
+        SetLockoutState(user, user.AccessFailedCount, end);
     }
 
     public virtual async Task<int> IncrementAccessFailedCountAsync(TwoFactorUser user, CancellationToken cancellationToken)
@@ -211,7 +211,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         Guard(user, cancellationToken);
         await Context.Users.Where(u => u.Id == user.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, u => u.AccessFailedCount + 1), cancellationToken);
-        user.AccessFailedCount = await ReadFailedCountAsync(user, cancellationToken);
+        SetLockoutState(user, await ReadFailedCountAsync(user, cancellationToken), user.LockoutEndUtc);
         return user.AccessFailedCount;
     }
 
@@ -221,7 +221,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         // Only an open account's count is reset: a success racing a lock must not erase the lock's count.
         await Context.Users.Where(u => u.Id == user.Id && u.LockoutEndUtc == null)
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, 0), cancellationToken);
-        user.AccessFailedCount = await ReadFailedCountAsync(user, cancellationToken);
+        SetLockoutState(user, await ReadFailedCountAsync(user, cancellationToken), user.LockoutEndUtc);
     }
 
     public virtual Task<int> GetAccessFailedCountAsync(TwoFactorUser user, CancellationToken cancellationToken)
@@ -267,8 +267,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         var state = await Context.Users.AsNoTracking().Where(u => u.Id == user.Id)
             .Select(u => new { u.AccessFailedCount, u.LockoutEndUtc })
             .FirstAsync(cancellationToken);
-        user.AccessFailedCount = state.AccessFailedCount;
-        user.LockoutEndUtc = state.LockoutEndUtc;
+        SetLockoutState(user, state.AccessFailedCount, state.LockoutEndUtc);
         return outcome;
     }
 
@@ -279,8 +278,23 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
             .ExecuteUpdateAsync(s => s
                 .SetProperty(u => u.AccessFailedCount, 0)
                 .SetProperty(u => u.LockoutEndUtc, (DateTime?)null), cancellationToken);
-        user.AccessFailedCount = 0;
-        user.LockoutEndUtc = null;
+        SetLockoutState(user, 0, null);
+    }
+
+    /// <summary>
+    /// Mirrors what an atomic statement wrote into the in-memory user, also as the tracker's original values, so that
+    /// no later SaveChanges on this context (by any code) sees them as changes and writes them back.
+    /// </summary>
+    private void SetLockoutState(TwoFactorUser user, int count, DateTime? lockoutEnd)
+    {
+        user.AccessFailedCount = count;
+        user.LockoutEndUtc = lockoutEnd;
+        var entry = Context.Entry(user);
+        if (entry.State != EntityState.Detached)
+        {
+            entry.Property(u => u.AccessFailedCount).OriginalValue = count;
+            entry.Property(u => u.LockoutEndUtc).OriginalValue = lockoutEnd;
+        }
     }
 
     private IQueryable<TwoFactorUser> OpenAccount(string userId, DateTime nowUtc) =>

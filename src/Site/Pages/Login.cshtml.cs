@@ -38,19 +38,37 @@ public class LoginModel(TwoFactorSignInManager signIn, TwoFactorUserManager user
         {
             return LocalRedirect("/");
         }
-        if (result is LockedOutSignInResult { LockedByThisAttempt: true })
+        if (result.RequiresTwoFactor)
         {
-            var sent = await users.SendCodeAsync(user, CodePurposes.Unlock, HttpContext.RequestAborted);
-            if (sent.Sent)
+            var code = await users.SendCodeAsync(user, CodePurposes.SignIn, HttpContext.RequestAborted);
+            if (code.Sent)
             {
-                TempData.Info(SmsMessages.Locked(sent.MaskedPhone));
+                TempData.Info($"We texted a 6-digit code to your mobile phone number {code.MaskedPhone}. Enter it to sign in.");
             }
             else
             {
-                TempData.Error("Your account is temporarily locked. " + SmsMessages.SendFailed(sent));
+                TempData.Error(SmsMessages.SendFailed(code));
             }
+            return RedirectToPage("/LoginCode");
+        }
+        if (result.IsNotAllowed)
+        {
+            // The right password, but the phone number was never confirmed.
+            var code = await users.SendCodeAsync(user, CodePurposes.ConfirmPhone, HttpContext.RequestAborted);
             TempData.RememberEmail(user.Email);
-            return RedirectToPage("/Unlock");
+            if (code.Sent)
+            {
+                TempData.Info(SmsMessages.ConfirmPhoneSent(code.MaskedPhone));
+            }
+            else
+            {
+                TempData.Error("Please confirm your mobile phone number first. " + SmsMessages.SendFailed(code));
+            }
+            return RedirectToPage("/ConfirmPhone");
+        }
+        if (result is LockedOutSignInResult { LockedByThisAttempt: true })
+        {
+            return await LockedNowAsync(users, user, TempData, HttpContext.RequestAborted);
         }
         if (result.IsLockedOut)
         {
@@ -59,6 +77,26 @@ public class LoginModel(TwoFactorSignInManager signIn, TwoFactorUserManager user
             return RedirectToPage("/Unlock");
         }
         return Failed();
+    }
+
+    /// <summary>This attempt locked the account: text the unlock code once and lead to /unlock.</summary>
+    internal static async Task<IActionResult> LockedNowAsync(TwoFactorUserManager users, TwoFactorUser user, Microsoft.AspNetCore.Mvc.ViewFeatures.ITempDataDictionary tempData, CancellationToken cancellationToken)
+    {
+        var sent = await users.SendCodeForNewLockAsync(user, cancellationToken);
+        if (sent.Sent)
+        {
+            tempData.Info(SmsMessages.Locked(sent.MaskedPhone));
+        }
+        else if (sent.PhoneNotConfirmed)
+        {
+            tempData.Error("Your account is temporarily locked. Your mobile phone number is not confirmed yet, so no code could be texted: confirm it first, then ask for an unlock code here.");
+        }
+        else
+        {
+            tempData.Error("Your account is temporarily locked. " + SmsMessages.SendFailed(sent));
+        }
+        tempData.RememberEmail(user.Email);
+        return new RedirectToPageResult("/Unlock");
     }
 
     private RedirectToPageResult Failed()

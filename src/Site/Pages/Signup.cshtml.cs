@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace IdentityTwoFactor.Pages;
 
-public class SignupModel(TwoFactorUserManager users, PhoneNumberNormalizer phones) : PageModel
+public class SignupModel(TwoFactorUserManager users, PhoneNumberNormalizer phones, Microsoft.Extensions.Options.IOptions<TwoFactorOptions> options) : PageModel
 {
     [BindProperty]
     public InputModel Input { get; set; } = new();
@@ -47,9 +47,22 @@ public class SignupModel(TwoFactorUserManager users, PhoneNumberNormalizer phone
             return Page();
         }
 
-        TempData.Info("Congratulations! Your account was created. Please log in.");
         TempData.RememberEmail(user.Email);
-        return RedirectToPage("/Login");
+        if (!options.Value.RequireConfirmedPhone)
+        {
+            TempData.Info("Congratulations! Your account was created. Please log in.");
+            return RedirectToPage("/Login");
+        }
+        var sent = await users.SendCodeAsync(user, CodePurposes.ConfirmPhone, HttpContext.RequestAborted);
+        if (sent.Sent)
+        {
+            TempData.Info("Congratulations! Your account was created. " + SmsMessages.ConfirmPhoneSent(sent.MaskedPhone));
+        }
+        else
+        {
+            TempData.Error("Congratulations! Your account was created, but " + char.ToLowerInvariant(SmsMessages.SendFailed(sent)[0]) + SmsMessages.SendFailed(sent)[1..]);
+        }
+        return RedirectToPage("/ConfirmPhone");
     }
 
     private static string FieldOf(IdentityError error) => error.Code switch

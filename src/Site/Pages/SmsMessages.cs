@@ -11,6 +11,9 @@ public static class SmsMessages
     public const string ExpiredCode = "Verification code expired. Click resend to get a new verification code.";
     public const string WrongLogin = "Wrong user name and password combination. Please try again.";
 
+    public static string ConfirmPhoneSent(string? maskedPhone) =>
+        $"Please confirm your mobile phone number: we texted a 6-digit code to {maskedPhone}.";
+
     public static string Locked(string? maskedPhone) =>
         $"Your account is temporarily locked. A verification code was sent to your mobile phone number {maskedPhone}. Please enter the verification code to unlock your account.";
 
@@ -44,6 +47,10 @@ public static class SmsMessages
     /// <summary>A clear, retryable sentence for a code that could not be texted. Never an error page.</summary>
     public static string SendFailed(SendCodeResult result)
     {
+        if (result.PhoneNotConfirmed)
+        {
+            return "Your mobile phone number is not confirmed yet, so no code could be texted to it. Confirm it first.";
+        }
         if (result.Refused is { } refused)
         {
             return Refused(refused);

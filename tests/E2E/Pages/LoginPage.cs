@@ -5,7 +5,6 @@ namespace IdentityTwoFactor.Tests.E2E.Pages;
 public sealed class LoginPage(IPage page) : PageObject(page)
 {
     public const string Path = "/login";
-    public const string Created = "Congratulations! Your account was created. Please log in.";
     public const string WrongLogin = "Wrong user name and password combination. Please try again.";
     public const string Unlocked = "Your account is unlocked. Please log in.";
     public const string PleaseLogin = "Please login.";

@@ -16,15 +16,20 @@ public sealed class UserStories(IPage page, SiteFixture site)
     public UnlockPage Unlock { get; } = new(page);
     public ResetPasswordPage Reset { get; } = new(page);
     public AboutPage About { get; } = new(page);
+    public ConfirmPhonePage ConfirmPhone { get; } = new(page);
 
-    /// <summary>Signs up a fresh user and lands on /login with the confirmation (the email prefilled).</summary>
+    /// <summary>Signs up a fresh user, confirms the phone with the texted code, and lands on /login (the email prefilled).</summary>
     public async Task<TestUser> SignUpAsync(TestUser? user = null)
     {
         user ??= TestUser.CreateUnique();
         await Signup.GotoAsync();
         await Signup.SubmitAsync(user);
+        await ConfirmPhone.ExpectPathAsync(ConfirmPhonePage.Path);
+        await Expect(ConfirmPhone.FlashInfo).ToHaveTextAsync(ConfirmPhonePage.Created(user.MaskedPhone));
+        await Expect(ConfirmPhone.Email).ToHaveValueAsync(user.Email);
+        await ConfirmPhone.SubmitCodeAsync(CodeSentTo(user));
         await Login.ExpectPathAsync(LoginPage.Path);
-        await Expect(Login.FlashInfo).ToHaveTextAsync(LoginPage.Created);
+        await Expect(Login.FlashInfo).ToHaveTextAsync(ConfirmPhonePage.Confirmed);
         return user;
     }
 

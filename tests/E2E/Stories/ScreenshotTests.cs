@@ -33,8 +33,11 @@ public sealed class ScreenshotTests(BrowserFixture browser, SiteFixture site, IT
         await stories.Signup.FillAsync(ada);
         await Screenshots.CaptureForDocsAsync(page, "signup");
         await stories.Signup.SignUpButton.ClickAsync();
+        await stories.ConfirmPhone.ExpectPathAsync(ConfirmPhonePage.Path);
+        await Screenshots.CaptureAsync(page, "05-confirm-phone");
+        await stories.ConfirmPhone.SubmitCodeAsync(Site.LastCodeSentTo(ada.E164)!);
         await stories.Login.ExpectPathAsync(LoginPage.Path);
-        await Screenshots.CaptureAsync(page, "05-login-created");
+        await Screenshots.CaptureAsync(page, "05-login-confirmed");
 
         await stories.LogInAsync(ada);
         await Screenshots.CaptureAsync(page, "06-home-signed-in");

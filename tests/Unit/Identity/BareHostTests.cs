@@ -14,6 +14,7 @@ public sealed class BareHostTests
         public DbSet<TwoFactorUser> Users => Set<TwoFactorUser>();
         public DbSet<UserCode> UserCodes => Set<UserCode>();
         public DbSet<SendBudget> SendBudgets => Set<SendBudget>();
+        public DbSet<SecurityEvent> SecurityEvents => Set<SecurityEvent>();
 
         protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.ApplyTwoFactorModel();
     }

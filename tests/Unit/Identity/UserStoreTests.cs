@@ -46,7 +46,7 @@ public abstract class UserStoreTests : IAsyncLifetime
         Assert.Equal("Ada", loaded.FirstName);
         Assert.Equal("Lovelace", loaded.LastName);
         Assert.Equal("+447700900123", loaded.PhoneNumber);
-        Assert.False(loaded.PhoneNumberConfirmed);
+        Assert.True(loaded.PhoneNumberConfirmed);
         Assert.False(loaded.TwoFactorEnabled);
         Assert.True(loaded.LockoutEnabled);
         Assert.Equal(0, loaded.AccessFailedCount);

@@ -34,7 +34,7 @@ public sealed partial class BadInputTests(BadInputTests.SeededSite fixture) : IC
         ClientError = 4,
         /// <summary>Any 2xx page (only for GETs, which change nothing).</summary>
         AnyPage = 8,
-        /// <summary>Signup accepted the values (302 to /login) and stored them exactly.</summary>
+        /// <summary>Signup accepted the values (302 to /confirm-phone) and stored them exactly.</summary>
         Created = 16,
     }
 
@@ -328,14 +328,23 @@ public sealed partial class BadInputTests(BadInputTests.SeededSite fixture) : IC
         var after = await site.SnapshotAsync();
         var (usersBefore, codesBefore, budgetsBefore) = Parts(before);
         var (usersAfter, codesAfter, budgetsAfter) = Parts(after);
-        Assert.Equal(codesBefore, codesAfter);
-        if (request.Allowed != Allowed.Budget)
+        if (request.Allowed == Allowed.NewUser)
+        {
+            // A new account gets exactly one new code (its phone confirmation) and spends its own text budget.
+            Assert.Equal(codesBefore.Count + 1, codesAfter.Count);
+            Assert.All(codesBefore, c => Assert.Contains(c, codesAfter));
+        }
+        else
+        {
+            Assert.Equal(codesBefore, codesAfter);
+        }
+        if (request.Allowed is not (Allowed.Budget or Allowed.NewUser))
         {
             Assert.Equal(budgetsBefore, budgetsAfter);
         }
         if (request.Allowed == Allowed.NewUser)
         {
-            Assert.Equal("/login", location);
+            Assert.Equal("/confirm-phone", location);
             Assert.Equal(usersBefore.Count + 1, usersAfter.Count);
             Assert.All(usersBefore, u => Assert.Contains(u, usersAfter));
             using var added = JsonDocument.Parse(usersAfter.Single(u => !usersBefore.Contains(u)));

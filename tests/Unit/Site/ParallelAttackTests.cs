@@ -23,7 +23,7 @@ public sealed class ParallelAttackTests : IAsyncLifetime
         var statuses = await InParallelAsync(30, client => client.LogInAsync(email, "wrong password"));
 
         Assert.All(statuses, s => Assert.Equal(HttpStatusCode.Redirect, s.StatusCode));
-        Assert.Single(_site.RingCentral.Messages, m => m.To == Phone);
+        Assert.Single(_site.RingCentral.Messages, m => m.To == Phone && m.Text.Contains("to unlock your account", StringComparison.Ordinal));
         var user = await _site.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == email));
         Assert.Equal(3, user.AccessFailedCount);
         Assert.NotNull(user.LockoutEndUtc);

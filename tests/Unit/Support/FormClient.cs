@@ -4,8 +4,11 @@ using System.Text.RegularExpressions;
 namespace IdentityTwoFactor.Tests.Unit.Support;
 
 /// <summary>What a browser without JavaScript does: GET a form, read its antiforgery token, POST it, follow the redirect.</summary>
-public sealed partial class FormClient(HttpClient http) : IDisposable
+public sealed partial class FormClient(HttpClient http, Func<string, string?>? codeSentTo = null) : IDisposable
 {
+    private static readonly IdentityTwoFactor.Identity.PhoneNumberNormalizer Phones =
+        new(Microsoft.Extensions.Options.Options.Create(new IdentityTwoFactor.Identity.PhoneOptions()));
+
     public HttpClient Http { get; } = http;
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
@@ -49,10 +52,20 @@ public sealed partial class FormClient(HttpClient http) : IDisposable
     public static IReadOnlyList<string> Flashes(string html) =>
         FlashPattern().Matches(html).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value)).ToList();
 
-    public async Task<HttpResponseMessage> SignUpAsync(string email, string password, string phone = "(650) 253-0000", string firstName = "Ada") =>
-        await PostFormAsync("/signup",
+    /// <summary>Signs up and, as a person would, confirms the phone with the texted code. Returns the last answer:
+    /// the confirmation's redirect to /login, or the signup's own answer when it did not lead to /confirm-phone.</summary>
+    public async Task<HttpResponseMessage> SignUpAsync(string email, string password, string phone = "(650) 253-0000", string firstName = "Ada")
+    {
+        var signup = await PostFormAsync("/signup",
             ("Input.Email", email), ("Input.Password", password), ("Input.ConfirmPassword", password),
             ("Input.Phone", phone), ("Input.FirstName", firstName), ("Input.LastName", "Lovelace"));
+        if (signup.Headers.Location?.OriginalString != "/confirm-phone" || codeSentTo is null)
+        {
+            return signup;
+        }
+        var code = codeSentTo(Phones.ToE164(phone)!) ?? throw new InvalidOperationException($"No code was texted to {phone}.");
+        return await PostFormAsync("/confirm-phone", ("Input.Email", email), ("Input.Code", code));
+    }
 
     public Task<HttpResponseMessage> LogInAsync(string email, string password) =>
         PostFormAsync("/login", ("Input.Email", email), ("Input.Password", password));

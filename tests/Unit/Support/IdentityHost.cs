@@ -109,7 +109,8 @@ public sealed class IdentityHost : IAsyncDisposable
     /// <summary>A new scope, as one HTTP request would have: its own DbContext, store and managers.</summary>
     public Scope NewScope() => new(_host.Services.CreateAsyncScope());
 
-    public async Task<TwoFactorUser> CreateUserAsync(string? email = null, string phone = "+16505551234")
+    /// <summary>An established user: by default the phone is confirmed, as after the signup confirmation.</summary>
+    public async Task<TwoFactorUser> CreateUserAsync(string? email = null, string phone = "+16505551234", bool confirmedPhone = true)
     {
         await using var scope = NewScope();
         var user = new TwoFactorUser
@@ -117,6 +118,7 @@ public sealed class IdentityHost : IAsyncDisposable
             Email = email ?? $"user-{Guid.NewGuid():N}@example.com",
             UserName = email,
             PhoneNumber = phone,
+            PhoneNumberConfirmed = confirmedPhone,
             FirstName = "Ada",
             LastName = "Lovelace",
         };

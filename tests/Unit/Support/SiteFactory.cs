@@ -85,7 +85,7 @@ public sealed class SiteFactory : WebApplicationFactory<Program>
             AllowAutoRedirect = false,
             HandleCookies = true,
             BaseAddress = new Uri("https://localhost"),
-        }));
+        }), RingCentral.LastCodeSentTo);
 
     public async Task<T> WithDbAsync<T>(Func<SiteDbContext, Task<T>> query)
     {

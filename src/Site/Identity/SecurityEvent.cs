@@ -1,0 +1,50 @@
+namespace IdentityTwoFactor.Identity;
+
+/// <summary>One security event of an account, shown to its owner. Never holds a code, password or token.</summary>
+public class SecurityEvent
+{
+    public long Id { get; set; }
+    public string UserId { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public DateTime AtUtc { get; set; }
+    public string? IpAddress { get; set; }
+    public string? UserAgent { get; set; }
+}
+
+/// <summary>The kinds of security event, with the sentence the account page shows for each.</summary>
+public static class SecurityEventKinds
+{
+    public const string SignedUp = "SignedUp";
+    public const string SignedIn = "SignedIn";
+    public const string PasswordFailed = "PasswordFailed";
+    public const string Locked = "Locked";
+    public const string CodeSent = "CodeSent";
+    public const string CodeFailed = "CodeFailed";
+    public const string Unlocked = "Unlocked";
+    public const string PasswordReset = "PasswordReset";
+    public const string PasswordChanged = "PasswordChanged";
+    public const string PhoneConfirmed = "PhoneConfirmed";
+    public const string PhoneChanged = "PhoneChanged";
+    public const string TwoFactorOn = "TwoFactorOn";
+    public const string TwoFactorOff = "TwoFactorOff";
+    public const string SignedOutElsewhere = "SignedOutElsewhere";
+
+    public static string Describe(string kind) => kind switch
+    {
+        SignedUp => "Account created",
+        SignedIn => "Signed in",
+        PasswordFailed => "Wrong password entered",
+        Locked => "Account locked after too many wrong passwords or codes",
+        CodeSent => "Verification code texted",
+        CodeFailed => "Wrong or expired verification code entered",
+        Unlocked => "Account unlocked with a texted code",
+        PasswordReset => "Password reset with a texted code",
+        PasswordChanged => "Password changed",
+        PhoneConfirmed => "Mobile phone number confirmed",
+        PhoneChanged => "Mobile phone number changed",
+        TwoFactorOn => "Texted code at every sign-in turned on",
+        TwoFactorOff => "Texted code at every sign-in turned off",
+        SignedOutElsewhere => "Signed out of every other browser",
+        _ => kind,
+    };
+}

@@ -1,0 +1,35 @@
+using Microsoft.Extensions.Logging;
+
+namespace IdentityTwoFactor.Identity;
+
+/// <summary>Deletes security events older than <c>TwoFactor:SecurityEventRetention</c>, once an hour.</summary>
+public sealed partial class SecurityEventPruner(IServiceScopeFactory scopes, TimeProvider time, ILogger<SecurityEventPruner> logger) : BackgroundService
+{
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromHours(1), time);
+        do
+        {
+            try
+            {
+                await using var scope = scopes.CreateAsyncScope();
+                var pruned = await scope.ServiceProvider.GetRequiredService<ISecurityEventLog>().PruneAsync(stoppingToken);
+                if (pruned > 0)
+                {
+                    LogPruned(logger, pruned);
+                }
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                LogPruneFailed(logger, e);
+            }
+        }
+        while (await timer.WaitForNextTickAsync(stoppingToken));
+    }
+
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Pruned {Count} old security events")]
+    private static partial void LogPruned(ILogger logger, int count);
+
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "Pruning security events failed; will retry in an hour")]
+    private static partial void LogPruneFailed(ILogger logger, Exception exception);
+}

@@ -1,0 +1,62 @@
+using System.ComponentModel.DataAnnotations;
+using IdentityTwoFactor.Identity;
+using Microsoft.AspNetCore.Authorization;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace IdentityTwoFactor.Pages.Account;
+
+[Authorize]
+public class PasswordModel(TwoFactorUserManager users, TwoFactorSignInManager signIn) : PageModel
+{
+    [BindProperty]
+    public InputModel Input { get; set; } = new();
+
+    public void OnGet()
+    {
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (await users.GetUserAsync(User) is not { } me)
+        {
+            return Challenge();
+        }
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+        var result = await users.ChangePasswordAsync(me, Input.CurrentPassword, Input.NewPassword);
+        if (!result.Succeeded)
+        {
+            foreach (var error in result.Errors)
+            {
+                ModelState.AddModelError(error.Code == "PasswordMismatch" ? "Input.CurrentPassword" : "Input.NewPassword",
+                    error.Code == "PasswordMismatch" ? "The current password is not right." : error.Description);
+            }
+            return Page();
+        }
+        // The new security stamp ends other sessions; this one gets a fresh cookie.
+        await signIn.RefreshSignInAsync(me);
+        TempData.Info("Your password was changed. Every other browser was signed out.");
+        return RedirectToPage("/Account/Index");
+    }
+
+    public sealed class InputModel
+    {
+        [Required(ErrorMessage = "Enter your current password.")]
+        [StringLength(1024)]
+        [Display(Name = "Current password")]
+        public string CurrentPassword { get; set; } = "";
+
+        [Required(ErrorMessage = "Choose a new password.")]
+        [StringLength(1024, ErrorMessage = "Passwords must be at most 128 characters.")]
+        [Display(Name = "New password")]
+        public string NewPassword { get; set; } = "";
+
+        [Required(ErrorMessage = "Type the new password again.")]
+        [Compare(nameof(NewPassword), ErrorMessage = "The two passwords do not match.")]
+        [Display(Name = "Confirm new password")]
+        public string ConfirmPassword { get; set; } = "";
+    }
+}

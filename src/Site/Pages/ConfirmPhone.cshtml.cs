@@ -1,0 +1,95 @@
+using System.ComponentModel.DataAnnotations;
+using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Web;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace IdentityTwoFactor.Pages;
+
+/// <summary>Confirms the mobile number given at signup with a texted code (TwoFactor:RequireConfirmedPhone).</summary>
+public class ConfirmPhoneModel(TwoFactorUserManager users, ISmsBudget budget) : PageModel
+{
+    public const string ResendAnswer = "If that account's mobile phone number is not confirmed yet, a new code was texted to it.";
+
+    [BindProperty]
+    public InputModel Input { get; set; } = new();
+
+    public void OnGet()
+    {
+        Input.Email = TempData.PeekEmail() ?? "";
+    }
+
+    public async Task<IActionResult> OnPostAsync()
+    {
+        if (!CodeHasher.IsWellFormed(Input.Code))
+        {
+            ModelState.AddModelError("Input.Code", string.IsNullOrEmpty(Input.Code) ? "Enter the 6-digit verification code." : "The verification code is 6 digits.");
+        }
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+        TempData.RememberEmail(Input.Email);
+        var user = await users.FindByEmailAsync(Input.Email);
+        if (user is null || user.PhoneNumberConfirmed)
+        {
+            TempData.Info("Please login.");
+            return RedirectToPage("/Login");
+        }
+        switch (await users.ConfirmPhoneAsync(user, Input.Code!))
+        {
+            case CodeCheckResult.Valid:
+                TempData.Info("Your mobile phone number is confirmed. Please log in.");
+                return RedirectToPage("/Login");
+            case CodeCheckResult.Expired:
+                TempData.Error(SmsMessages.ExpiredCode);
+                return RedirectToPage();
+            default:
+                TempData.Error(SmsMessages.InvalidCode);
+                return RedirectToPage();
+        }
+    }
+
+    public async Task<IActionResult> OnPostResendAsync()
+    {
+        ModelState.Remove("Input.Code");
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+        TempData.RememberEmail(Input.Email);
+        var user = await users.FindByEmailAsync(Input.Email);
+        if (user is { PhoneNumberConfirmed: false })
+        {
+            var sent = await users.SendCodeAsync(user, CodePurposes.ConfirmPhone, HttpContext.RequestAborted);
+            if (!sent.Sent)
+            {
+                TempData.Error(SmsMessages.SendFailed(sent));
+                return RedirectToPage();
+            }
+        }
+        else
+        {
+            var claim = await budget.TryClaimAsync(ISmsBudget.KeyForEmail(Input.Email), HttpContext.RequestAborted);
+            if (!claim.Allowed)
+            {
+                TempData.Error(SmsMessages.Refused(claim));
+                return RedirectToPage();
+            }
+        }
+        TempData.Info(ResendAnswer);
+        return RedirectToPage();
+    }
+
+    public sealed class InputModel
+    {
+        [Required(ErrorMessage = "Enter your email address.")]
+        [EmailField]
+        [Display(Name = "Email")]
+        public string Email { get; set; } = "";
+
+        [StringLength(64, ErrorMessage = "The verification code is 6 digits.")]
+        [Display(Name = "Verification code")]
+        public string? Code { get; set; }
+    }
+}
