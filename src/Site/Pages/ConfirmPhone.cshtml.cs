@@ -7,7 +7,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 namespace IdentityTwoFactor.Pages;
 
 /// <summary>Confirms the mobile number given at signup with a texted code (TwoFactor:RequireConfirmedPhone).</summary>
-public class ConfirmPhoneModel(TwoFactorUserManager users, ISmsBudget budget) : PageModel
+public class ConfirmPhoneModel(TwoFactorUserManager users) : PageModel
 {
     public const string ResendAnswer = "If that account's mobile phone number is not confirmed yet, a new code was texted to it.";
 
@@ -59,23 +59,11 @@ public class ConfirmPhoneModel(TwoFactorUserManager users, ISmsBudget budget) : 
         }
         TempData.RememberEmail(Input.Email);
         var user = await users.FindByEmailAsync(Input.Email);
-        if (user is { PhoneNumberConfirmed: false })
+        var sent = await users.SendCodeIfAsync(user, user is { PhoneNumberConfirmed: false }, CodePurposes.ConfirmPhone, Input.Email, HttpContext.RequestAborted);
+        if (!sent.Sent)
         {
-            var sent = await users.SendCodeAsync(user, CodePurposes.ConfirmPhone, HttpContext.RequestAborted);
-            if (!sent.Sent)
-            {
-                TempData.Error(SmsMessages.SendFailed(sent));
-                return RedirectToPage();
-            }
-        }
-        else
-        {
-            var claim = await budget.TryClaimAsync(ISmsBudget.KeyForEmail(Input.Email), HttpContext.RequestAborted);
-            if (!claim.Allowed)
-            {
-                TempData.Error(SmsMessages.Refused(claim));
-                return RedirectToPage();
-            }
+            TempData.Error(SmsMessages.SendFailed(sent));
+            return RedirectToPage();
         }
         TempData.Info(ResendAnswer);
         return RedirectToPage();

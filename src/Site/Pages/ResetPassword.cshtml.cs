@@ -10,7 +10,7 @@ namespace IdentityTwoFactor.Pages;
 /// Step 1 takes an email and texts a code, answering the same whether or not the account exists.
 /// Step 2 takes the code and a new password; success also clears a lock and ends other sessions.
 /// </summary>
-public class ResetPasswordModel(TwoFactorUserManager users, DummyPasswordCheck dummy, ISmsBudget budget) : PageModel
+public class ResetPasswordModel(TwoFactorUserManager users, DummyPasswordCheck dummy) : PageModel
 {
     public const string SentAnswer = "If an account exists for that email, a verification code was sent to its mobile phone.";
 
@@ -101,26 +101,14 @@ public class ResetPasswordModel(TwoFactorUserManager users, DummyPasswordCheck d
             return Page();
         }
         TempData.RememberEmail(Input.Email);
+        // No text for an unknown email, but the same budget answers a real account would get, so the page does not
+        // tell which emails have accounts.
         var user = await users.FindByEmailAsync(Input.Email);
-        if (user is not null && !string.IsNullOrEmpty(user.PhoneNumber))
+        var sent = await users.SendCodeIfAsync(user, !string.IsNullOrEmpty(user?.PhoneNumber), CodePurposes.ResetPassword, Input.Email, HttpContext.RequestAborted);
+        if (!sent.Sent)
         {
-            var sent = await users.SendCodeAsync(user, CodePurposes.ResetPassword, HttpContext.RequestAborted);
-            if (!sent.Sent)
-            {
-                TempData.Error(SmsMessages.SendFailed(sent));
-                return RedirectToPage(new { step = "code" });
-            }
-        }
-        else
-        {
-            // No text, but the same budget answers a real account would get (a second request within the cooldown
-            // is refused the same way), so the page does not tell which emails have accounts.
-            var claim = await budget.TryClaimAsync(ISmsBudget.KeyForEmail(Input.Email), HttpContext.RequestAborted);
-            if (!claim.Allowed)
-            {
-                TempData.Error(SmsMessages.Refused(claim));
-                return RedirectToPage(new { step = "code" });
-            }
+            TempData.Error(SmsMessages.SendFailed(sent));
+            return RedirectToPage(new { step = "code" });
         }
         TempData.Info(SentAnswer);
         return RedirectToPage(new { step = "code" });

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace IdentityTwoFactor.Pages;
 
-public class UnlockModel(TwoFactorUserManager users, ISmsBudget budget) : PageModel
+public class UnlockModel(TwoFactorUserManager users) : PageModel
 {
     public const string ResendAnswer = "If that account is locked, a new verification code was sent to its mobile phone.";
 
@@ -63,23 +63,11 @@ public class UnlockModel(TwoFactorUserManager users, ISmsBudget budget) : PageMo
         }
         TempData.RememberEmail(Input.Email);
         var user = await users.FindByEmailAsync(Input.Email);
-        if (user is not null && await users.IsLockedOutAsync(user))
+        var sent = await users.SendCodeIfAsync(user, user is not null && await users.IsLockedOutAsync(user), CodePurposes.Unlock, Input.Email, HttpContext.RequestAborted);
+        if (!sent.Sent)
         {
-            var sent = await users.SendCodeAsync(user, CodePurposes.Unlock, HttpContext.RequestAborted);
-            if (!sent.Sent)
-            {
-                TempData.Error(SmsMessages.SendFailed(sent));
-                return RedirectToPage();
-            }
-        }
-        else
-        {
-            var claim = await budget.TryClaimAsync(ISmsBudget.KeyForEmail(Input.Email), HttpContext.RequestAborted);
-            if (!claim.Allowed)
-            {
-                TempData.Error(SmsMessages.Refused(claim));
-                return RedirectToPage();
-            }
+            TempData.Error(SmsMessages.SendFailed(sent));
+            return RedirectToPage();
         }
         TempData.Info(ResendAnswer);
         return RedirectToPage();
