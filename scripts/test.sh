@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-browser.sh
+bash scripts/install-test-deps.sh
 
 results="TestResults"
 rm -rf "$results/trx"
