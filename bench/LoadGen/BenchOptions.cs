@@ -1,0 +1,74 @@
+using System.Globalization;
+
+namespace IdentityTwoFactor.Bench.LoadGen;
+
+/// <summary>Command line: <c>--name value</c> pairs; every one has a default (see bench/README.md).</summary>
+internal sealed class BenchOptions
+{
+    public string RepoRoot { get; private set; } = Directory.GetCurrentDirectory();
+    public string SiteDll { get; private set; } = "";
+    public string StockDir { get; private set; } = "";
+    public string Output { get; private set; } = "";
+    public int Clients { get; private set; } = 16;
+    public TimeSpan Duration { get; private set; } = TimeSpan.FromSeconds(15);
+    public int Repeats { get; private set; } = 3;
+    /// <summary>Repeats of the site-only scenarios D, F and G (one by default, to fit ten minutes).</summary>
+    public int SlowRepeats { get; private set; } = 1;
+    public int StartupRepeats { get; private set; } = 3;
+    public TimeSpan Warmup { get; private set; } = TimeSpan.FromSeconds(3);
+    public TimeSpan SmsLatency { get; private set; } = TimeSpan.FromMilliseconds(300);
+    public int ResendClients { get; private set; } = 64;
+    /// <summary>Users for the failed-login scenario: each gets at most 2 wrong passwords per run (the site locks at 3).</summary>
+    public int FailurePool { get; private set; } = 3000;
+
+    /// <summary>Scenario letters to run (default all), e.g. <c>--only BC</c> for a profiling session.</summary>
+    public string Only { get; private set; } = "ABCDEFGH";
+
+    public bool Runs(string scenario) => Only.Contains(scenario, StringComparison.OrdinalIgnoreCase);
+
+    public static BenchOptions Parse(string[] args)
+    {
+        var o = new BenchOptions();
+        for (var i = 0; i < args.Length; i++)
+        {
+            var name = args[i];
+            var value = i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{name} needs a value");
+            switch (name)
+            {
+                case "--repo": o.RepoRoot = Path.GetFullPath(value); break;
+                case "--site-dll": o.SiteDll = Path.GetFullPath(value); break;
+                case "--stock-dir": o.StockDir = Path.GetFullPath(value); break;
+                case "--out": o.Output = Path.GetFullPath(value); break;
+                case "--clients": o.Clients = Positive(name, value); break;
+                case "--duration": o.Duration = TimeSpan.FromSeconds(Positive(name, value)); break;
+                case "--repeats": o.Repeats = Positive(name, value); break;
+                case "--slow-repeats": o.SlowRepeats = Positive(name, value); break;
+                case "--startup-repeats": o.StartupRepeats = Positive(name, value); break;
+                case "--warmup": o.Warmup = TimeSpan.FromSeconds(Positive(name, value)); break;
+                case "--latency-ms": o.SmsLatency = TimeSpan.FromMilliseconds(Positive(name, value)); break;
+                case "--resend-clients": o.ResendClients = Positive(name, value); break;
+                case "--failure-pool": o.FailurePool = Positive(name, value); break;
+                case "--only": o.Only = value.ToUpperInvariant(); break;
+                default: throw new ArgumentException($"Unknown option {name}");
+            }
+        }
+        if (o.SiteDll.Length == 0)
+        {
+            o.SiteDll = Path.Combine(o.RepoRoot, "src/Site/bin/Release/net10.0/IdentityTwoFactor.Site.dll");
+        }
+        if (o.Output.Length == 0)
+        {
+            o.Output = Path.Combine(o.RepoRoot, "bench/results/latest.md");
+        }
+        if (o.StockDir.Length == 0)
+        {
+            throw new ArgumentException("--stock-dir (the generated stock app, built in Release) is required; bench/run.sh makes it.");
+        }
+        return o;
+    }
+
+    private static int Positive(string name, string value) =>
+        int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n > 0
+            ? n
+            : throw new ArgumentException($"{name} must be a positive integer, not '{value}'");
+}

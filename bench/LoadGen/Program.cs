@@ -1,0 +1,457 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Security.Cryptography;
+using IdentityTwoFactor.Bench.LoadGen;
+using IdentityTwoFactor.FakeRingCentral;
+
+// bench/run.sh builds the site and the stock app, then runs this. See bench/README.md.
+BenchOptions options;
+try
+{
+    options = BenchOptions.Parse(args);
+}
+catch (ArgumentException e)
+{
+    await Console.Error.WriteLineAsync(e.Message);
+    return 2;
+}
+
+var work = Path.Combine(Path.GetTempPath(), "itf-bench-" + Guid.NewGuid().ToString("N")[..8]);
+Directory.CreateDirectory(work);
+Directory.CreateDirectory(Path.GetDirectoryName(options.Output)!);
+var logDir = Path.Combine(Path.GetDirectoryName(options.Output)!, "logs");
+Directory.CreateDirectory(logDir);
+foreach (var old in Directory.GetFiles(logDir, "*.log"))
+{
+    File.Delete(old);
+}
+Console.WriteLine($"bench: work folder {work}, child logs in {logDir}");
+
+await using var fake = await FakeRingCentralServer.StartNewAsync();
+fake.SmsLatency = options.SmsLatency;
+var bench = new Bench(options, fake, work, logDir);
+try
+{
+    var report = await bench.RunAsync();
+    await File.WriteAllTextAsync(options.Output, report);
+    Console.WriteLine();
+    Console.WriteLine(report);
+    Console.WriteLine($"bench: written to {options.Output}");
+    return 0;
+}
+finally
+{
+    await bench.DisposeAsync();
+    try
+    {
+        Directory.Delete(work, recursive: true);
+    }
+    catch (IOException)
+    {
+    }
+}
+
+internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string work, string logDir) : IAsyncDisposable
+{
+    public const string Password = "Correct-Horse-9-battery";
+    public const string WrongPassword = "Wrong-Horse-9-battery";
+    public const string SiteUser = "bench@bench.test";
+    public const string StockUser = "bench@bench.test";
+    private const string SiteLogin = "/login";
+    private const string StockLogin = "/Identity/Account/Login";
+    private static readonly string[] CommonLetters = ["A", "B", "C"];
+
+    private readonly List<RunResult> _runs = [];
+    private readonly List<double> _hashMs = [];
+    private readonly List<double> _hashCpuMs = [];
+    private readonly List<double> _siteStartMs = [];
+    private readonly List<double> _stockStartMs = [];
+    private readonly List<double> _siteRestartMs = [];
+    private string _siteRoot = "";
+    private readonly List<string> _notes = [];
+    private AppProcess? _site;
+    private AppProcess? _stock;
+    private SiteDatabase? _siteDb;
+    private string _hashDescription = "";
+    private string _siteHash = "";
+    private int _instance;
+    private int _failureCursor;
+
+    private string StockDll => Path.Combine(o.StockDir, "bin/Release/net10.0/StockApp.dll");
+
+    public async Task<string> RunAsync()
+    {
+        // H: startup, fresh database each time, alternating.
+        for (var r = 0; r < (o.Runs("H") ? o.StartupRepeats : 0); r++)
+        {
+            string root;
+            await using (var site = await StartSiteAsync())
+            {
+                _siteStartMs.Add(site.StartupTime.TotalMilliseconds);
+                root = _siteRoot;
+            }
+            // The same site again on the database it just created: startup without creating the schema.
+            await using (var again = await StartSiteAsync(root))
+            {
+                _siteRestartMs.Add(again.StartupTime.TotalMilliseconds);
+            }
+            await using (var stock = await StartStockAsync())
+            {
+                _stockStartMs.Add(stock.StartupTime.TotalMilliseconds);
+            }
+            Console.WriteLine($"H startup #{r + 1}: site {_siteStartMs[^1]:F0} ms (existing db {_siteRestartMs[^1]:F0} ms), stock {_stockStartMs[^1]:F0} ms");
+        }
+
+        _site = await StartSiteAsync();
+        _stock = await StartStockAsync();
+        using var siteHttp = NewHttpClient(_site);
+        using var stockHttp = NewHttpClient(_stock);
+        Console.WriteLine($"site pid {_site.Pid} at {_site.BaseAddress}, stock pid {_stock.Pid} at {_stock.BaseAddress}");
+
+        await SeedSiteAsync(siteHttp);
+        await SeedStockAsync(stockHttp);
+        MeasureHash(20);
+
+        Console.WriteLine($"warm-up: {o.Warmup.TotalSeconds:F0} s of each scenario");
+        foreach (var (name, app, http, op) in CommonScenarios(siteHttp, stockHttp).Where(s => o.Runs(s.Name)))
+        {
+            if (name.StartsWith('C') && app == _site)
+            {
+                await ResetFailuresAsync();
+            }
+            await LoadRunner.RunAsync(name, app, http, 0, o.Clients, o.Warmup, op);
+        }
+
+        for (var r = 1; r <= o.Repeats; r++)
+        {
+            MeasureHash(10);
+            var siteFirst = r % 2 == 1;
+            foreach (var scenario in CommonLetters.Where(o.Runs))
+            {
+                var order = siteFirst ? new[] { true, false } : [false, true];
+                foreach (var isSite in order)
+                {
+                    var (name, app, http, op) = CommonScenarios(siteHttp, stockHttp).Single(s => s.Name == scenario && (s.App == _site) == isSite);
+                    if (isSite && scenario == "C")
+                    {
+                        await ResetFailuresAsync();
+                    }
+                    await Record(await LoadRunner.RunAsync(name, app, http, r, o.Clients, o.Duration, op));
+                    if (isSite && scenario == "C" && o.Runs("E"))
+                    {
+                        // E right after the site's C: unknown email against known email + wrong password.
+                        await Record(await LoadRunner.RunAsync("E", _site, siteHttp, r, o.Clients, o.Duration, UnknownEmail));
+                    }
+                }
+            }
+        }
+
+        for (var r = 1; r <= o.SlowRepeats; r++)
+        {
+            if (o.Runs("D"))
+            {
+                await Record(await LoadRunner.RunAsync("D", _site, siteHttp, r, o.Clients, o.Duration, LockedLogin));
+            }
+            if (o.Runs("F"))
+            {
+                await Record(await RunUnlockAsync(siteHttp, r));
+            }
+            if (o.Runs("G"))
+            {
+                await Record(await RunResendAsync(siteHttp, r));
+            }
+        }
+        MeasureHash(10);
+
+        return Report.Build(o, _runs, _hashMs, _hashCpuMs, _hashDescription, _siteStartMs, _siteRestartMs, _stockStartMs, fake.TokenRequests, _notes);
+    }
+
+    private Task Record(RunResult run)
+    {
+        _runs.Add(run);
+        var extra = string.Join(", ", run.Extra.Select(e => $"{e.Key} {e.Value:F1}"));
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{run.Scenario} {run.App,-5} #{run.Repeat}: {run.OpsPerSecond,8:F1} ops/s  p50 {run.P50Ms,7:F1} ms  p99 {run.P99Ms,7:F1} ms  cpu {run.CpuMsPerOp,6:F2} ms/op  rss {run.PeakRssMiB,6:F0} MiB  errors {run.Errors}{(extra.Length > 0 ? "  " + extra : "")}"));
+        foreach (var sample in run.ErrorSamples)
+        {
+            Console.WriteLine("    error: " + sample);
+        }
+        return Task.CompletedTask;
+    }
+
+    // ---- scenarios ---------------------------------------------------------------------------------------
+
+    private IEnumerable<(string Name, AppProcess App, HttpClient Http, Func<int, Operation> Op)> CommonScenarios(HttpClient siteHttp, HttpClient stockHttp)
+    {
+        yield return ("A", _site!, siteHttp, _ => (b, ct) => GetForm(b, SiteLogin, ct));
+        yield return ("A", _stock!, stockHttp, _ => (b, ct) => GetForm(b, StockLogin, ct));
+        yield return ("B", _site!, siteHttp, _ => async (b, ct) =>
+            Expect(await b.SubmitFormAsync(SiteLogin, SiteLogin, SiteFields(SiteUser, Password), ct), 302, "/"));
+        yield return ("B", _stock!, stockHttp, _ => async (b, ct) =>
+            Expect(await b.SubmitFormAsync(StockLogin, StockLogin, StockFields(StockUser, Password), ct), 302, "/"));
+        yield return ("C", _site!, siteHttp, _ => async (b, ct) =>
+        {
+            // Two wrong passwords per user per run: the site locks at three.
+            var user = (Interlocked.Increment(ref _failureCursor) - 1) / 2;
+            if (user >= o.FailurePool)
+            {
+                return "STOP: failure pool exhausted (raise --failure-pool)";
+            }
+            return Expect(await b.SubmitFormAsync(SiteLogin, SiteLogin, SiteFields(PoolEmail("c", user), WrongPassword), ct), 302, "/login");
+        });
+        yield return ("C", _stock!, stockHttp, _ => async (b, ct) =>
+        {
+            var answer = await b.SubmitFormAsync(StockLogin, StockLogin, StockFields(StockUser, WrongPassword), ct);
+            return answer.Status == 200 && answer.Body.Contains("Invalid login attempt", StringComparison.Ordinal)
+                ? null
+                : $"expected 200 with 'Invalid login attempt', got {answer}";
+        });
+    }
+
+    private Operation UnknownEmail(int client) => async (b, ct) =>
+        Expect(await b.SubmitFormAsync(SiteLogin, SiteLogin, SiteFields($"nobody-{Guid.NewGuid():N}@bench.test", WrongPassword), ct), 302, "/login");
+
+    private Operation LockedLogin(int client) => async (b, ct) =>
+        Expect(await b.SubmitFormAsync(SiteLogin, SiteLogin, SiteFields(PoolEmail("d", client), Password), ct), 302, "/unlock");
+
+    /// <summary>F: re-lock (SQL), ask for a code, read it from the fake server, unlock with it. Fake latency 0 here.</summary>
+    private async Task<RunResult> RunUnlockAsync(HttpClient http, int repeat)
+    {
+        fake.SmsLatency = TimeSpan.Zero;
+        try
+        {
+            var before = fake.SmsRequests;
+            var run = await LoadRunner.RunAsync("F", _site!, http, repeat, o.Clients, o.Duration, client => async (b, ct) =>
+            {
+                var email = PoolEmail("f", client);
+                await _siteDb!.LockAsync(email);
+                var resend = await b.SubmitFormAsync("/unlock", "/unlock?handler=Resend", [new("Input.Email", email)], ct);
+                if (Expect(resend, 302, "/unlock") is { } error)
+                {
+                    return "resend: " + error;
+                }
+                var code = fake.LastCodeSentTo(PoolPhone("f", client));
+                if (code is null)
+                {
+                    return "no code texted";
+                }
+                return Expect(await b.SubmitFormAsync("/unlock", "/unlock", [new("Input.Email", email), new("Input.Code", code)], ct), 302, "/login");
+            });
+            run.Extra["texts"] = fake.SmsRequests - before;
+            return run;
+        }
+        finally
+        {
+            fake.SmsLatency = o.SmsLatency;
+        }
+    }
+
+    /// <summary>G: many clients ask for a new code for their locked account while RingCentral takes SmsLatency to answer.</summary>
+    private async Task<RunResult> RunResendAsync(HttpClient http, int repeat)
+    {
+        var textsBefore = fake.Messages.Count;
+        var tokensBefore = fake.TokenRequests;
+        var run = await LoadRunner.RunAsync("G", _site!, http, repeat, o.ResendClients, o.Duration, client => async (b, ct) =>
+            Expect(await b.SubmitFormAsync("/unlock", "/unlock?handler=Resend", [new("Input.Email", PoolEmail("g", client))], ct), 302, "/unlock"));
+        var texts = fake.Messages.Count - textsBefore;
+        run.Extra["texts/s"] = texts / run.ElapsedSeconds;
+        run.Extra["limit texts/s"] = o.ResendClients / o.SmsLatency.TotalSeconds;
+        run.Extra["token requests in run"] = fake.TokenRequests - tokensBefore;
+        run.Extra["latency ms"] = o.SmsLatency.TotalMilliseconds;
+        return run;
+    }
+
+    private static async Task<string?> GetForm(Browser b, string path, CancellationToken ct)
+    {
+        var answer = await b.GetAsync(path, ct);
+        return answer.Status == 200 && Browser.AntiforgeryToken(answer.Body) is not null ? null : $"GET {path}: expected 200 with a form, got {answer}";
+    }
+
+    private static string? Expect(Answer answer, int status, string location) =>
+        answer.Status == status && string.Equals(answer.Location, location, StringComparison.OrdinalIgnoreCase)
+            ? null
+            : $"expected {status} -> {location}, got {answer}";
+
+    private static KeyValuePair<string, string>[] SiteFields(string email, string password) =>
+        [new("Input.Email", email), new("Input.Password", password)];
+
+    private static KeyValuePair<string, string>[] StockFields(string email, string password) =>
+        [new("Input.Email", email), new("Input.Password", password), new("Input.RememberMe", "false")];
+
+    public static string PoolEmail(string pool, int i) => $"{pool}{i}@bench.test";
+
+    /// <summary>Distinct E.164 numbers per pool: +1 650 253 1xxx (d), 2xxx (f), 3xxx (g), 5xxx.. (c).</summary>
+    public static string PoolPhone(string pool, int i) => pool switch
+    {
+        "d" => $"+16502531{i:D3}",
+        "f" => $"+16502532{i:D3}",
+        "g" => $"+16502533{i:D3}",
+        _ => $"+1650254{i % 10000:D4}",
+    };
+
+    // ---- processes and seeding ---------------------------------------------------------------------------
+
+    private async Task<AppProcess> StartSiteAsync(string? existingRoot = null)
+    {
+        var n = Interlocked.Increment(ref _instance);
+        var root = existingRoot ?? Path.Combine(work, $"site-{n}");
+        _siteRoot = root;
+        Directory.CreateDirectory(root);
+        var env = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ASPNETCORE_CONTENTROOT"] = root,
+            ["ConnectionStrings__Site"] = $"Data Source={Path.Combine(root, "site.db")}",
+            ["RINGCENTRAL_SERVER_URL"] = fake.Url,
+            ["RINGCENTRAL_CLIENT_ID"] = fake.ClientId,
+            ["RINGCENTRAL_CLIENT_SECRET"] = fake.ClientSecret,
+            ["RINGCENTRAL_JWT"] = fake.Jwt,
+            ["RINGCENTRAL_FROM_NUMBER"] = fake.FromNumber,
+            ["DotEnv__Disabled"] = "true",
+            ["RateLimits__Enabled"] = "false",
+            ["TwoFactor__CodeHashKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["TwoFactor__ResendCooldown"] = "00:00:00",
+            ["TwoFactor__MaxTextsPerHour"] = "0",
+            ["TwoFactor__MaxTextsPerDay"] = "0",
+        };
+        var app = await AppProcess.StartAsync("site", o.SiteDll, Path.GetDirectoryName(o.SiteDll)!, env, AppProcess.FreePort(), SiteLogin,
+            Path.Combine(logDir, "site.log"));
+        _siteDb = new SiteDatabase(Path.Combine(root, "site.db"));
+        return app;
+    }
+
+    private async Task<AppProcess> StartStockAsync()
+    {
+        var n = Interlocked.Increment(ref _instance);
+        var db = Path.Combine(work, $"stock-{n}.db");
+        // The template ships app.db with its schema already migrated; each start gets a fresh copy.
+        File.Copy(Path.Combine(o.StockDir, "app.db"), db);
+        var env = new Dictionary<string, string>
+        {
+            ["ASPNETCORE_ENVIRONMENT"] = "Production",
+            ["ConnectionStrings__DefaultConnection"] = $"DataSource={db};Cache=Shared",
+        };
+        var app = await AppProcess.StartAsync("stock", StockDll, Path.GetDirectoryName(StockDll)!, env, AppProcess.FreePort(), StockLogin,
+            Path.Combine(logDir, "stock.log"));
+        StockDb = db;
+        return app;
+    }
+
+    private string StockDb { get; set; } = "";
+
+    private static HttpClient NewHttpClient(AppProcess app)
+    {
+        var http = new HttpClient(new SocketsHttpHandler
+        {
+            UseCookies = false,
+            AllowAutoRedirect = false,
+            MaxConnectionsPerServer = int.MaxValue,
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(5),
+        })
+        {
+            BaseAddress = app.BaseAddress,
+            Timeout = TimeSpan.FromSeconds(30),
+        };
+        http.DefaultRequestHeaders.Add("X-Forwarded-Proto", "https");
+        return http;
+    }
+
+    private async Task SeedSiteAsync(HttpClient http)
+    {
+        var watch = Stopwatch.StartNew();
+        var browser = new Browser(http);
+        var signup = await browser.SubmitFormAsync("/signup", "/signup",
+        [
+            new("Input.Email", SiteUser), new("Input.Password", Password), new("Input.ConfirmPassword", Password),
+            new("Input.Phone", "(650) 253-0000"), new("Input.FirstName", "Bench"), new("Input.LastName", "User"),
+        ], CancellationToken.None);
+        if (string.Equals(signup.Location, "/confirm-phone", StringComparison.OrdinalIgnoreCase))
+        {
+            // TwoFactor:RequireConfirmedPhone: confirm the number with the texted code, as a person would.
+            var code = fake.LastCodeSentTo("+16502530000") ?? throw new InvalidOperationException("signup: no phone confirmation code texted");
+            var confirm = await browser.SubmitFormAsync("/confirm-phone", "/confirm-phone", [new("Input.Email", SiteUser), new("Input.Code", code)], CancellationToken.None);
+            Require(confirm, 302, "/login", "site phone confirmation");
+            _notes.Add("Site: signup answered /confirm-phone; the bench confirmed the number with the texted code (the cloned pool users copy PhoneNumberConfirmed from that row).");
+        }
+        else
+        {
+            Require(signup, 302, "/login", "site signup");
+        }
+
+        // Pools cloned from the signed-up row (same password hash), so no extra PBKDF2 work at setup.
+        await _siteDb!.CloneUsersAsync(SiteUser, Enumerable.Range(0, o.FailurePool).Select(i => (PoolEmail("c", i), PoolPhone("c", i)))
+            .Concat(Enumerable.Range(0, o.Clients).Select(i => (PoolEmail("d", i), PoolPhone("d", i))))
+            .Concat(Enumerable.Range(0, o.Clients).Select(i => (PoolEmail("f", i), PoolPhone("f", i))))
+            .Concat(Enumerable.Range(0, o.ResendClients).Select(i => (PoolEmail("g", i), PoolPhone("g", i)))));
+
+        // D users are locked the real way: three wrong passwords; the third answers /unlock and texts a code.
+        await Task.WhenAll(Enumerable.Range(0, o.Clients).Select(async i =>
+        {
+            var b = new Browser(http);
+            for (var attempt = 1; attempt <= 3; attempt++)
+            {
+                b.ClearCookies();
+                var answer = await b.SubmitFormAsync(SiteLogin, SiteLogin, SiteFields(PoolEmail("d", i), WrongPassword), CancellationToken.None);
+                Require(answer, 302, attempt < 3 ? "/login" : "/unlock", $"locking d{i} attempt {attempt}");
+            }
+        }));
+        await _siteDb.CaptureLockValueAsync(PoolEmail("d", 0));
+        foreach (var i in Enumerable.Range(0, o.ResendClients))
+        {
+            await _siteDb.LockAsync(PoolEmail("g", i));
+        }
+        _siteHash = await _siteDb.PasswordHashAsync(SiteUser);
+        Console.WriteLine($"site seeded in {watch.Elapsed.TotalSeconds:F1} s ({o.FailurePool + 2 * o.Clients + o.ResendClients + 1} users; {fake.Messages.Count} texts so far)");
+    }
+
+    private async Task SeedStockAsync(HttpClient http)
+    {
+        var browser = new Browser(http);
+        var register = await browser.SubmitFormAsync("/Identity/Account/Register", "/Identity/Account/Register",
+            [new("Input.Email", StockUser), new("Input.Password", Password), new("Input.ConfirmPassword", Password)], CancellationToken.None);
+        if (register.Status != 302)
+        {
+            throw new InvalidOperationException($"stock register: expected 302, got {register}");
+        }
+        // The template sets RequireConfirmedAccount = true and has no email sender: confirm in its database.
+        await SiteDatabase.ExecuteAsync(StockDb, "UPDATE AspNetUsers SET EmailConfirmed = 1 WHERE NormalizedEmail = $e", ("$e", StockUser.ToUpperInvariant()));
+        _notes.Add("Stock app: user registered through /Identity/Account/Register, then EmailConfirmed=1 set in its SQLite file (the template requires a confirmed account and has no email sender). Program.cs is not modified.");
+    }
+
+    private async Task ResetFailuresAsync()
+    {
+        Interlocked.Exchange(ref _failureCursor, 0);
+        await _siteDb!.ExecuteAsync("UPDATE Users SET AccessFailedCount = 0 WHERE Email LIKE 'c%@bench.test'");
+    }
+
+    private void MeasureHash(int count)
+    {
+        if (_hashDescription.Length == 0)
+        {
+            _hashDescription = HashTiming.Describe(_siteHash);
+        }
+        var (wall, cpu) = HashTiming.VerifyMilliseconds(_siteHash, Password, count);
+        _hashMs.AddRange(wall);
+        _hashCpuMs.Add(cpu);
+    }
+
+    private static void Require(Answer answer, int status, string location, string what)
+    {
+        if (answer.Status != status || !string.Equals(answer.Location, location, StringComparison.OrdinalIgnoreCase))
+        {
+            throw new InvalidOperationException($"{what}: expected {status} -> {location}, got {answer}");
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_site is not null)
+        {
+            await _site.DisposeAsync();
+        }
+        if (_stock is not null)
+        {
+            await _stock.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,152 @@
+using System.Globalization;
+using System.Text;
+
+namespace IdentityTwoFactor.Bench.LoadGen;
+
+internal static class Report
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    private static readonly Dictionary<string, string> Titles = new(StringComparer.Ordinal)
+    {
+        ["A"] = "A. GET login form",
+        ["B"] = "B. login OK",
+        ["C"] = "C. login, wrong password",
+        ["D"] = "D. login, locked account",
+        ["E"] = "E. login, unknown email",
+        ["F"] = "F. resend + unlock with code",
+        ["G"] = "G. resend code (RingCentral slow)",
+    };
+
+    private sealed record Summary(string Scenario, string App, int Runs, int Clients, double Ops, double OpsMin, double OpsMax, double P50, double P99,
+        double Cpu, double Rss, long Errors, IReadOnlyList<RunResult> All);
+
+    public static string Build(BenchOptions o, List<RunResult> runs, List<double> hashMs, List<double> hashCpuMs, string hashDescription,
+        List<double> siteStartMs, List<double> siteRestartMs, List<double> stockStartMs, int tokenRequests, List<string> notes)
+    {
+        var summaries = runs.GroupBy(r => (r.Scenario, r.App)).Select(g => new Summary(g.Key.Scenario, g.Key.App, g.Count(), g.First().Clients,
+            LoadRunner.Median(g.Select(r => r.OpsPerSecond)), g.Min(r => r.OpsPerSecond), g.Max(r => r.OpsPerSecond),
+            LoadRunner.Median(g.Select(r => r.P50Ms)), LoadRunner.Median(g.Select(r => r.P99Ms)), LoadRunner.Median(g.Select(r => r.CpuMsPerOp)),
+            g.Max(r => r.PeakRssMiB), g.Sum(r => r.Errors), [.. g])).OrderBy(s => s.Scenario, StringComparer.Ordinal).ThenBy(s => s.App == "stock").ToList();
+        Summary? Get(string scenario, string app) => summaries.SingleOrDefault(s => s.Scenario == scenario && s.App == app);
+
+        var cores = Environment.ProcessorCount;
+        var hash = LoadRunner.Median(hashMs);
+        var ceiling = cores / (hash / 1000);
+        var hashCpu = LoadRunner.Median(hashCpuMs);
+        var sb = new StringBuilder();
+        sb.AppendLine("### Load test: IdentityTwoFactor site vs stock `dotnet new webapp --auth Individual`");
+        sb.AppendLine();
+        sb.AppendLine(string.Create(Inv, $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Machine()}. {o.Clients} clients (G: {o.ResendClients}), {o.Duration.TotalSeconds:F0} s per run, ") +
+            string.Create(Inv, $"A/B/C/E × {o.Repeats} repeats (site and stock alternating), D/F/G × {o.SlowRepeats}; fake RingCentral latency {o.SmsLatency.TotalMilliseconds:F0} ms. ") +
+            "Figures: median over repeats (ops/s also min–max). One op = the full browser sequence (GET form, POST), fresh cookies each op. " +
+            "CPU = server utime+stime per op from /proc; RSS = server VmHWM; H = process start to first 200 on the login page.");
+        sb.AppendLine();
+        sb.AppendLine("| Scenario | App | Runs | ops/s (min–max) | p50 ms | p99 ms | CPU ms/op | Peak RSS MiB | Errors |");
+        sb.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|");
+        foreach (var s in summaries)
+        {
+            sb.AppendLine(Inv, $"| {Titles.GetValueOrDefault(s.Scenario, s.Scenario)} | {s.App} | {s.Runs} | {s.Ops:F1} ({s.OpsMin:F1}–{s.OpsMax:F1}) | {s.P50:F1} | {s.P99:F1} | {s.Cpu:F2} | {s.Rss:F0} | {s.Errors} |");
+        }
+        sb.AppendLine(Inv, $"| H. startup, fresh database | site | {siteStartMs.Count} | | {LoadRunner.Median(siteStartMs):F0} ms (min {siteStartMs.DefaultIfEmpty(double.NaN).Min():F0}) | | | | |");
+        sb.AppendLine(Inv, $"| H. startup, existing database | site | {siteRestartMs.Count} | | {LoadRunner.Median(siteRestartMs):F0} ms (min {siteRestartMs.DefaultIfEmpty(double.NaN).Min():F0}) | | | | |");
+        sb.AppendLine(Inv, $"| H. startup (template's app.db) | stock | {stockStartMs.Count} | | {LoadRunner.Median(stockStartMs):F0} ms (min {stockStartMs.DefaultIfEmpty(double.NaN).Min():F0}) | | | | |");
+        sb.AppendLine();
+
+        sb.AppendLine("Site ÷ stock (same run):");
+        sb.AppendLine();
+        sb.AppendLine("| Scenario | ops/s | p50 | p99 | CPU/op |");
+        sb.AppendLine("|---|--:|--:|--:|--:|");
+        foreach (var scenario in new[] { "A", "B", "C" })
+        {
+            if (Get(scenario, "site") is { } site && Get(scenario, "stock") is { } stock)
+            {
+                sb.AppendLine(Inv, $"| {Titles[scenario]} | {site.Ops / stock.Ops:F2} | {site.P50 / stock.P50:F2} | {site.P99 / stock.P99:F2} | {site.Cpu / stock.Cpu:F2} |");
+            }
+        }
+        sb.AppendLine();
+        sb.AppendLine(string.Create(Inv, $"Password hash: {hashDescription}; verify takes {hash:F1} ms (median of {hashMs.Count}, ") +
+            string.Create(Inv, $"min {hashMs.Min():F1}) single-threaded → ceiling {cores} cores / {hash:F1} ms = **{ceiling:F1} logins/s**. ") +
+            string.Create(Inv, $"CPU time per verify (process CPU over each batch, median): {hashCpu:F1} ms → CPU ceiling {cores / (hashCpu / 1000):F1} logins/s."));
+        sb.AppendLine();
+
+        sb.AppendLine("| Target | Figure | Met |");
+        sb.AppendLine("|---|---|---|");
+        var a = (Get("A", "site"), Get("A", "stock"));
+        var b = (Get("B", "site"), Get("B", "stock"));
+        var c = Get("C", "site");
+        var d = Get("D", "site");
+        var e = Get("E", "site");
+        var g = Get("G", "site");
+        if (b is ({ } bs, { } bk))
+        {
+            Target(sb, "B ≥ 90% of hashing ceiling", $"{bs.Ops:F1} / {ceiling:F1} = {bs.Ops / ceiling:P0}", bs.Ops >= 0.9 * ceiling);
+            Target(sb, "B (CPU view): hash CPU ÷ site CPU per login ≥ 90%", $"{hashCpu:F1} / {bs.Cpu:F1} ms = {hashCpu / bs.Cpu:P0}", hashCpu / bs.Cpu >= 0.9);
+            Target(sb, "B ≥ stock", $"{bs.Ops:F1} vs {bk.Ops:F1} ops/s ({bs.Ops / bk.Ops:F2}×)", bs.Ops >= bk.Ops);
+        }
+        if (a is ({ } aSite, { } aStock))
+        {
+            Target(sb, "A CPU/request ≤ 0.6 × stock", $"{aSite.Cpu:F2} vs {aStock.Cpu:F2} ms ({aSite.Cpu / aStock.Cpu:F2}×)", aSite.Cpu <= 0.6 * aStock.Cpu);
+            Target(sb, "A p99 ≤ stock", $"{aSite.P99:F1} vs {aStock.P99:F1} ms", aSite.P99 <= aStock.P99);
+        }
+        if (d is not null)
+        {
+            Target(sb, "D < 2 ms CPU per attempt (no hashing)", $"{d.Cpu:F2} ms", d.Cpu < 2);
+        }
+        if (c is not null && e is not null)
+        {
+            // Pair E with the site's C of the same repeat, then take the median of the ratios.
+            var cpuRatio = Ratio(e, c, r => r.CpuMsPerOp);
+            var p50Ratio = Ratio(e, c, r => r.P50Ms);
+            Target(sb, "E unknown ÷ known-wrong CPU in 0.8–1.25", $"{cpuRatio:F2} ({e.Cpu:F2} vs {c.Cpu:F2} ms)", cpuRatio is >= 0.8 and <= 1.25);
+            Target(sb, "E unknown ÷ known-wrong median latency in 0.8–1.25", $"{p50Ratio:F2} ({e.P50:F1} vs {c.P50:F1} ms)", p50Ratio is >= 0.8 and <= 1.25);
+        }
+        if (g is not null)
+        {
+            var texts = LoadRunner.Median(g.All.Select(r => r.Extra["texts/s"]));
+            var limit = g.All[0].Extra["limit texts/s"];
+            Target(sb, "G ≥ 80% of clients/latency texts/s", $"{texts:F1} / {limit:F1} = {texts / limit:P0}", texts >= 0.8 * limit);
+            Target(sb, "G exactly one token request (site lifetime)", $"{tokenRequests}", tokenRequests == 1);
+            Target(sb, "G no errors", $"{g.Errors}", g.Errors == 0);
+        }
+        var siteRss = summaries.Where(s => s.App == "site" && s.Scenario is "A" or "B" or "C" or "E").Select(s => s.Rss).DefaultIfEmpty(double.NaN).Max();
+        var stockRss = summaries.Where(s => s.App == "stock").Select(s => s.Rss).DefaultIfEmpty(double.NaN).Max();
+        var siteRssAll = summaries.Where(s => s.App == "site").Select(s => s.Rss).DefaultIfEmpty(double.NaN).Max();
+        Target(sb, "Peak RSS under load ≤ stock", $"{siteRss:F0} vs {stockRss:F0} MiB after A/B/C (site after all scenarios: {siteRssAll:F0} MiB)", siteRss <= stockRss);
+        var siteStart = LoadRunner.Median(siteStartMs);
+        var stockStart = LoadRunner.Median(stockStartMs);
+        Target(sb, "Startup ≤ stock", $"{siteStart:F0} vs {stockStart:F0} ms ({siteStart / stockStart:F2}×)", siteStart <= stockStart);
+        var errors = runs.Sum(r => r.Errors);
+        Target(sb, "Zero unexpected errors", $"{errors}", errors == 0);
+        sb.AppendLine();
+        foreach (var note in notes)
+        {
+            sb.AppendLine("- " + note);
+        }
+        var samples = runs.Where(r => r.ErrorSamples.Count > 0).Select(r => $"{r.Scenario} {r.App} #{r.Repeat}: {r.ErrorSamples[0]}").Take(10).ToList();
+        foreach (var sample in samples)
+        {
+            sb.AppendLine("- error sample: " + sample);
+        }
+        return sb.ToString();
+    }
+
+    private static double Ratio(Summary numerator, Summary denominator, Func<RunResult, double> figure) =>
+        LoadRunner.Median(numerator.All.Select(n => denominator.All.FirstOrDefault(d => d.Repeat == n.Repeat) is { } d ? figure(n) / figure(d) : double.NaN));
+
+    private static void Target(StringBuilder sb, string target, string figure, bool met) =>
+        sb.AppendLine(Inv, $"| {target} | {figure} | {(met ? "met" : "**NOT met**")} |");
+
+    private static string Machine()
+    {
+        var model = "unknown CPU";
+        try
+        {
+            model = File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? model;
+        }
+        catch (IOException)
+        {
+        }
+        return $"{Environment.ProcessorCount} cores ({model}), {Environment.OSVersion}, .NET {Environment.Version}; load generator and fake RingCentral share the machine";
+    }
+}

@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# One command: build the site and a stock `dotnet new webapp --auth Individual` app (Release), run the load
+# generator against both on 127.0.0.1, print the table and write it to bench/results/latest.md.
+# Extra arguments go to the load generator, e.g.: bash bench/run.sh --duration 5 --repeats 1
+set -euo pipefail
+repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+results="$repo/bench/results"
+mkdir -p "$results/logs"
+start=$(date +%s)
+
+echo "== build site and load generator (Release)"
+dotnet build src/Site/Site.csproj -c Release -nologo -v q -clp:NoSummary
+dotnet build bench/LoadGen/LoadGen.csproj -c Release -nologo -v q -clp:NoSummary
+
+# The stock app lives outside the repo so the repo's Directory.Build.props / Directory.Packages.props / global.json
+# do not apply. Its package versions are pinned to the ones the site uses.
+stock="$(mktemp -d "${TMPDIR:-/tmp}/itf-stock-XXXXXX")"
+trap 'rm -rf "$stock"' EXIT
+version="$(sed -n 's:.*<AspNetCoreVersion>\(.*\)</AspNetCoreVersion>.*:\1:p' Directory.Packages.props)"
+echo "== generate stock app in $stock (packages pinned to $version)"
+(
+  cd "$stock"
+  dotnet new webapp --auth Individual --name StockApp --output . --no-restore >/dev/null
+  sed -i -E "s/(Include=\"Microsoft\.[A-Za-z.]+\" Version=)\"[^\"]+\"/\1\"$version\"/" StockApp.csproj
+  dotnet build -c Release -nologo -v q -clp:NoSummary
+)
+grep -o 'Include="[^"]*" Version="[^"]*"' "$stock/StockApp.csproj" | sed 's/^/   stock: /'
+
+echo "== load test"
+dotnet "bench/LoadGen/bin/Release/net10.0/IdentityTwoFactor.Bench.LoadGen.dll" \
+  --repo "$repo" --stock-dir "$stock" --out "$results/latest.md" "$@"
+echo "== done in $(( $(date +%s) - start )) s; table in bench/results/latest.md"
