@@ -60,7 +60,12 @@ public partial class TwoFactorUserManager(
     {
         if (user is not null && qualifies)
         {
-            return await SendCodeAsync(user, purpose, cancellationToken);
+            var sent = await SendCodeAsync(user, purpose, cancellationToken);
+            if (!sent.PhoneNotConfirmed)
+            {
+                return sent;
+            }
+            // An unconfirmed number gets nothing, and the answer must not say so: fall through to the email's budget.
         }
         var budget = (ISmsBudget)ServiceProvider.GetService(typeof(ISmsBudget))!;
         var claim = await budget.TryClaimAsync(ISmsBudget.KeyForEmail(email), cancellationToken);
