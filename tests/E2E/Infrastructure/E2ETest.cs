@@ -33,14 +33,7 @@ public abstract class E2ETest(BrowserFixture browser, SiteFixture site, ITestOut
 
         Assert.False(Browser.Settings.JavaScriptEnabled,
             $"{Browser.Settings.Source} turns JavaScript on; this suite proves the site works without it.");
-        await using var context = await Browser.Browser.NewContextAsync(new BrowserNewContextOptions
-        {
-            BaseURL = Site.BaseUrl,
-            JavaScriptEnabled = Browser.Settings.JavaScriptEnabled,
-            ViewportSize = new ViewportSize { Width = DesktopWidth, Height = DesktopHeight },
-            Locale = "en-US",
-        });
-        context.SetDefaultTimeout(10_000);
+        await using var context = await NewContextAsync();
         var name = $"{GetType().Name}.{test}" + (variant is null ? "" : "." + FileSafe(variant));
         await context.Tracing.StartAsync(new TracingStartOptions { Title = name, Screenshots = true, Snapshots = true, Sources = false });
         var page = await context.NewPageAsync();
@@ -74,6 +67,21 @@ public abstract class E2ETest(BrowserFixture browser, SiteFixture site, ITestOut
         {
             await context.Tracing.StopAsync();
         }
+    }
+
+    /// <summary>A new browser context on this class's site, set up like the one <see cref="RunAsync"/> gives (JavaScript
+    /// off, desktop viewport, en-US): a second browser of the same person, with cookies of its own. The caller disposes it.</summary>
+    protected async Task<IBrowserContext> NewContextAsync()
+    {
+        var context = await Browser.Browser.NewContextAsync(new BrowserNewContextOptions
+        {
+            BaseURL = Site.BaseUrl,
+            JavaScriptEnabled = Browser.Settings.JavaScriptEnabled,
+            ViewportSize = new ViewportSize { Width = DesktopWidth, Height = DesktopHeight },
+            Locale = "en-US",
+        });
+        context.SetDefaultTimeout(10_000);
+        return context;
     }
 
     private static string FileSafe(string text) =>

@@ -13,6 +13,8 @@ public sealed class ConfirmPhonePage(IPage page) : PageObject(page)
         $"Please confirm your mobile phone number: we texted a 6-digit code to {masked}.";
 
     public const string Confirmed = "Your mobile phone number is confirmed. Please log in.";
+    public const string ResendAnswer = "If that account's mobile phone number is not confirmed yet, a new code was texted to it.";
+    public const string InvalidCode = UnlockPage.InvalidCode;
 
     public ILocator Email => Field("Email");
     public ILocator Code => Field("Verification code");

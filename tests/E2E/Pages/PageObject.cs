@@ -22,6 +22,12 @@ public abstract class PageObject(IPage page)
     /// <summary>The validation summary (<c>div[role=alert]</c> in the form).</summary>
     public ILocator ValidationSummary => Main.Locator("form div[role=alert]");
 
+    /// <summary>The header's main navigation ("Home", "Account", "Log in", "Sign up", "About" ...).</summary>
+    public ILocator MainNav => Page.GetByRole(AriaRole.Navigation, new() { Name = "Main", Exact = true });
+
+    /// <summary>A link of the header's main navigation, by its exact text.</summary>
+    public ILocator NavLink(string name) => MainNav.GetByRole(AriaRole.Link, new() { Name = name, Exact = true });
+
     /// <summary>An input found by its label's exact text, the way a person (or a screen reader) finds it.</summary>
     protected ILocator Field(string label) => Page.GetByLabel(label, new() { Exact = true });
 

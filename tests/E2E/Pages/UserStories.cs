@@ -17,6 +17,11 @@ public sealed class UserStories(IPage page, SiteFixture site)
     public ResetPasswordPage Reset { get; } = new(page);
     public AboutPage About { get; } = new(page);
     public ConfirmPhonePage ConfirmPhone { get; } = new(page);
+    public LoginCodePage LoginCode { get; } = new(page);
+    public AccountPage Account { get; } = new(page);
+    public AccountPasswordPage AccountPassword { get; } = new(page);
+    public AccountPhonePage AccountPhone { get; } = new(page);
+    public AccountTwoFactorPage AccountTwoFactor { get; } = new(page);
 
     /// <summary>Signs up a fresh user, confirms the phone with the texted code, and lands on /login (the email prefilled).</summary>
     public async Task<TestUser> SignUpAsync(TestUser? user = null)
@@ -98,6 +103,85 @@ public sealed class UserStories(IPage page, SiteFixture site)
         await Expect(Reset.FlashInfo).ToHaveTextAsync(ResetPasswordPage.SentAnswer);
         Assert.Equal(textsBefore + 1, site.MessagesTo(user.E164).Count);
         return CodeSentTo(user);
+    }
+
+    /// <summary>Signs up a fresh user (phone confirmed) and logs in: the welcome page.</summary>
+    public async Task<TestUser> SignUpAndLogInAsync(TestUser? user = null)
+    {
+        user = await SignUpAsync(user);
+        await LogInAsync(user);
+        return user;
+    }
+
+    /// <summary>Signed in: from the header's Account link to /account/two-factor, turns the texted code at every sign-in
+    /// on, and lands on /account showing it on.</summary>
+    public async Task TurnOnSignInCodeAsync(TestUser user, string? password = null)
+    {
+        await Account.GotoAsync();
+        await Expect(Account.SignInCode).ToHaveTextAsync("Off");
+        await Account.TurnOnSignInCodeLink.ClickAsync();
+        await AccountTwoFactor.ExpectPathAsync(AccountTwoFactorPage.Path);
+        await AccountTwoFactor.TurnOnAsync(password ?? user.Password);
+        await Account.ExpectPathAsync(AccountPage.Path);
+        await Expect(Account.FlashInfo).ToHaveTextAsync(AccountTwoFactorPage.TurnedOn);
+        await Expect(Account.SignInCode).ToHaveTextAsync("On");
+        await Expect(Account.TurnOffSignInCodeLink).ToBeVisibleAsync();
+    }
+
+    /// <summary>From the welcome page, signs out (lands on /login).</summary>
+    public async Task SignOutAsync()
+    {
+        await Home.GotoAsync();
+        await Home.SignOutAsync();
+    }
+
+    /// <summary>With the texted code at every sign-in on: the right password leads to /login/code, which says where the
+    /// code went, and exactly one text arrived. Returns the texted code.</summary>
+    public async Task<string> LogInUpToCodeAsync(TestUser user, string? password = null)
+    {
+        var textsBefore = site.MessagesTo(user.E164).Count;
+        await Login.GotoAsync();
+        await Login.LogInAsync(user.Email, password ?? user.Password);
+        await LoginCode.ExpectPathAsync(LoginCodePage.Path);
+        await Expect(LoginCode.FlashInfo).ToHaveTextAsync(LoginCodePage.Sent(user.MaskedPhone));
+        await Expect(LoginCode.FlashError).ToHaveCountAsync(0);
+        Assert.Equal(textsBefore + 1, site.MessagesTo(user.E164).Count);
+        var code = CodeSentTo(user);
+        Assert.Contains(" is your verification code to sign in.", site.MessagesTo(user.E164)[^1].Text, StringComparison.Ordinal);
+        return code;
+    }
+
+    /// <summary>On /login/code, enters the right code and lands on the welcome page.</summary>
+    public async Task EnterSignInCodeAsync(TestUser user, string code, bool rememberBrowser = false)
+    {
+        await LoginCode.SubmitCodeAsync(code, rememberBrowser);
+        await Home.ExpectPathAsync(HomePage.Path);
+        await Expect(Home.Heading).ToHaveTextAsync($"Welcome back, {user.FirstName}.");
+    }
+
+    /// <summary>On /login/code, enters a wrong code: back on /login/code with the invalid-code message.</summary>
+    public async Task EnterWrongSignInCodeAsync(string wrongCode)
+    {
+        await LoginCode.SubmitCodeAsync(wrongCode);
+        await LoginCode.ExpectPathAsync(LoginCodePage.Path);
+        await Expect(LoginCode.FlashError).ToHaveTextAsync(LoginCodePage.InvalidCode);
+    }
+
+    /// <summary>Every 6-digit code texted to <paramref name="e164"/> so far.</summary>
+    public IReadOnlyList<string> CodesSentTo(string e164) =>
+        [.. site.MessagesTo(e164).Select(m => m.Text).Where(t => t.Length >= 6 && t[..6].All(char.IsAsciiDigit)).Select(t => t[..6])];
+
+    /// <summary>A well-formed code that is none of <paramref name="codes"/>.</summary>
+    public static string WrongCode(params string[] codes)
+    {
+        for (var candidate = 0; ; candidate += 111_111)
+        {
+            var code = (candidate % 1_000_000).ToString("000000", System.Globalization.CultureInfo.InvariantCulture);
+            if (!codes.Contains(code))
+            {
+                return code;
+            }
+        }
     }
 
     /// <summary>The 6-digit code at the start of the last text to the user's phone.</summary>

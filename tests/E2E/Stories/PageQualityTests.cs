@@ -11,7 +11,7 @@ public sealed class PageQualityTests(BrowserFixture browser, SiteFixture site, I
 {
     public static TheoryData<string> Paths { get; } =
     [
-        "/", "/signup", "/login", "/unlock", "/reset-password", "/reset-password?step=code", "/about",
+        "/", "/signup", "/login", "/unlock", "/reset-password", "/reset-password?step=code", "/about", "/confirm-phone",
     ];
 
     [Theory]
@@ -19,6 +19,47 @@ public sealed class PageQualityTests(BrowserFixture browser, SiteFixture site, I
     public Task EveryPageHasStrictCspNoScriptsAndLabelledInputs(string path) => RunAsync(async page =>
     {
         var response = await page.GotoAsync(path) ?? throw new InvalidOperationException($"No response for {path}.");
+        await ExpectStrictCspNoScriptsAndLabelledInputsAsync(page, response, path);
+    }, variant: path);
+
+    /// <summary>The pages only a signed-in person (or one halfway through signing in) reaches, in each of their states.</summary>
+    [Fact]
+    public Task SignedInPagesHaveStrictCspNoScriptsAndLabelledInputs() => RunAsync(async page =>
+    {
+        var stories = new UserStories(page, Site);
+        var user = await stories.SignUpAndLogInAsync();
+
+        foreach (var path in new[] { AccountPage.Path, AccountPasswordPage.Path, AccountPhonePage.Path, AccountTwoFactorPage.Path })
+        {
+            await CheckAsync(path);
+        }
+
+        // /account/phone with its second form (the code texted to the new number).
+        await stories.AccountPhone.GotoAsync();
+        await stories.AccountPhone.SendCodeAsync(TestUser.CreateUnique().Phone);
+        await Expect(stories.AccountPhone.Code).ToBeVisibleAsync();
+        await CheckAsync(AccountPhonePage.Path);
+
+        // /login/code, halfway through a sign-in with the texted code on.
+        await stories.TurnOnSignInCodeAsync(user);
+        await CheckAsync(AccountTwoFactorPage.Path); // now with "Turn off"
+        await stories.SignOutAsync();
+        await stories.LogInUpToCodeAsync(user);
+        await CheckAsync(LoginCodePage.Path);
+        await Expect(stories.LoginCode.RememberBrowser).ToBeVisibleAsync();
+
+        async Task CheckAsync(string path)
+        {
+            var response = await page.GotoAsync(path) ?? throw new InvalidOperationException($"No response for {path}.");
+            Assert.Equal(path, new Uri(page.Url).AbsolutePath); // not sent to /login
+            await ExpectStrictCspNoScriptsAndLabelledInputsAsync(page, response, path);
+        }
+    });
+
+    /// <summary>The page <paramref name="response"/> answered for <paramref name="path"/> is a 200 under a CSP that
+    /// allows no script, holds no script, and every visible input and button has a name.</summary>
+    private static async Task ExpectStrictCspNoScriptsAndLabelledInputsAsync(IPage page, IResponse response, string path)
+    {
         Assert.Equal(200, response.Status);
 
         var csp = await response.HeaderValueAsync("content-security-policy");
@@ -53,7 +94,7 @@ public sealed class PageQualityTests(BrowserFixture browser, SiteFixture site, I
         {
             Assert.False(string.IsNullOrWhiteSpace(await button.InnerTextAsync()), $"{path}: a button has no text.");
         }
-    }, variant: path);
+    }
 
     [Fact]
     public Task SuiteRunsWithJavaScriptDisabled() => RunAsync(async page =>

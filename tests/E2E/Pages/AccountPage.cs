@@ -1,0 +1,66 @@
+using Microsoft.Playwright;
+
+namespace IdentityTwoFactor.Tests.E2E.Pages;
+
+/// <summary>/account (signed in only): the summary, the links to the settings, and the security activity.</summary>
+public sealed class AccountPage(IPage page) : PageObject(page)
+{
+    public const string Path = "/account";
+    public const int EventsPerPage = 20;
+
+    public const string PasswordChanged = "Your password was changed. Every other browser was signed out.";
+    public const string SignedOutElsewhere = "Every other browser was signed out.";
+
+    public static string PhoneChanged(string masked) => $"Your mobile phone number is now {masked}.";
+
+    /// <summary>The sentences of the "What" column (SecurityEventKinds.Describe).</summary>
+    public static class Events
+    {
+        public const string AccountCreated = "Account created";
+        public const string SignedIn = "Signed in";
+        public const string WrongPassword = "Wrong password entered";
+        public const string Locked = "Account locked after too many wrong passwords or codes";
+        public const string CodeTexted = "Verification code texted";
+        public const string WrongCode = "Wrong or expired verification code entered";
+        public const string Unlocked = "Account unlocked with a texted code";
+        public const string PasswordReset = "Password reset with a texted code";
+        public const string PasswordChanged = "Password changed";
+        public const string PhoneConfirmed = "Mobile phone number confirmed";
+        public const string PhoneChanged = "Mobile phone number changed";
+        public const string SignInCodeOn = "Texted code at every sign-in turned on";
+        public const string SignInCodeOff = "Texted code at every sign-in turned off";
+        public const string SignedOutElsewhere = "Signed out of every other browser";
+    }
+
+    /// <summary>The value next to a term of the summary list: "Name", "Email", "Mobile phone", "Code at every sign-in".</summary>
+    public ILocator Summary(string term) => Main.Locator($"dl.summary dt:text-is(\"{term}\") + dd");
+
+    public ILocator Name => Summary("Name");
+    public ILocator Email => Summary("Email");
+    public ILocator Phone => Summary("Mobile phone");
+    public ILocator SignInCode => Summary("Code at every sign-in");
+
+    public ILocator ChangePasswordLink => Main.GetByRole(AriaRole.Link, new() { Name = "Change your password", Exact = true });
+    public ILocator ChangePhoneLink => Main.GetByRole(AriaRole.Link, new() { Name = "Change your mobile phone number", Exact = true });
+    public ILocator TurnOnSignInCodeLink => Main.GetByRole(AriaRole.Link, new() { Name = "Turn on the texted code at every sign-in", Exact = true });
+    public ILocator TurnOffSignInCodeLink => Main.GetByRole(AriaRole.Link, new() { Name = "Turn off the texted code at every sign-in", Exact = true });
+    public ILocator SignOutEverywhereElseButton => Button("Sign out everywhere else");
+
+    public ILocator ActivityHeading => Main.GetByRole(AriaRole.Heading, new() { Name = "Security activity", Level = 2 });
+    public ILocator ActivityTable => Main.Locator("table");
+    public ILocator ActivityRows => ActivityTable.Locator("tbody tr");
+
+    /// <summary>The "What" cells, newest first.</summary>
+    public ILocator ActivityWhat => ActivityRows.Locator("td:nth-child(2)");
+
+    /// <summary>The "When (UTC)" cells, newest first (yyyy-MM-dd HH:mm:ss).</summary>
+    public ILocator ActivityWhen => ActivityRows.Locator("td:nth-child(1)");
+
+    public ILocator ActivityFrom => ActivityRows.Locator("td:nth-child(3)");
+
+    public ILocator ActivityPages => Main.GetByRole(AriaRole.Navigation, new() { Name = "Security activity pages" });
+    public ILocator OlderLink => ActivityPages.GetByRole(AriaRole.Link, new() { Name = "Older", Exact = true });
+    public ILocator NewerLink => ActivityPages.GetByRole(AriaRole.Link, new() { Name = "Newer", Exact = true });
+
+    public Task<IResponse> GotoAsync() => GotoPathAsync(Path);
+}
