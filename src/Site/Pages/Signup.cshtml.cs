@@ -60,7 +60,7 @@ public class SignupModel(TwoFactorUserManager users, PhoneNumberNormalizer phone
         }
         else
         {
-            TempData.Error("Congratulations! Your account was created, but " + char.ToLowerInvariant(SmsMessages.SendFailed(sent)[0]) + SmsMessages.SendFailed(sent)[1..]);
+            TempData.Error("Your account was created, but the code to confirm your mobile phone number could not be texted yet. " + SmsMessages.SendFailed(sent));
         }
         return RedirectToPage("/ConfirmPhone");
     }
