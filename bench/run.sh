@@ -2,6 +2,8 @@
 # One command: build the site and a stock `dotnet new webapp --auth Individual` app (Release), run the load
 # generator against both on 127.0.0.1, print the table and write it to bench/results/latest.md.
 # Extra arguments go to the load generator, e.g.: bash bench/run.sh --duration 5 --repeats 1
+# `bash bench/run.sh --engines` (or --engines sqlite,postgres): the site on SQLite and on a throwaway PostgreSQL cluster
+# side by side instead (no stock app; B, D, F, H; about 5 min); table in bench/results/engines.md.
 set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$repo"
@@ -10,9 +12,28 @@ results="$repo/bench/results"
 mkdir -p "$results/logs"
 start=$(date +%s)
 
+# --engines alone means both engines; it needs no stock app.
+args=() engines=""
+while (( $# )); do
+  if [[ "$1" == "--engines" ]]; then
+    if [[ $# -gt 1 && "$2" != --* ]]; then engines="$2"; shift; else engines="sqlite,postgres"; fi
+  else
+    args+=("$1")
+  fi
+  shift
+done
+
 echo "== build site and load generator (Release)"
 dotnet build src/Site/Site.csproj -c Release -nologo -v q -clp:NoSummary
 dotnet build bench/LoadGen/LoadGen.csproj -c Release -nologo -v q -clp:NoSummary
+
+if [[ -n "$engines" ]]; then
+  echo "== load test, engines: $engines"
+  dotnet "bench/LoadGen/bin/Release/net10.0/IdentityTwoFactor.Bench.LoadGen.dll" \
+    --repo "$repo" --engines "$engines" --out "$results/engines.md" ${args[@]+"${args[@]}"}
+  echo "== done in $(( $(date +%s) - start )) s; table in bench/results/engines.md"
+  exit 0
+fi
 
 # The stock app lives outside the repo so the repo's Directory.Build.props / Directory.Packages.props / global.json
 # do not apply. Its package versions are pinned to the ones the site uses.
@@ -30,5 +51,5 @@ grep -o 'Include="[^"]*" Version="[^"]*"' "$stock/StockApp.csproj" | sed 's/^/  
 
 echo "== load test"
 dotnet "bench/LoadGen/bin/Release/net10.0/IdentityTwoFactor.Bench.LoadGen.dll" \
-  --repo "$repo" --stock-dir "$stock" --out "$results/latest.md" "$@"
+  --repo "$repo" --stock-dir "$stock" --out "$results/latest.md" ${args[@]+"${args[@]}"}
 echo "== done in $(( $(date +%s) - start )) s; table in bench/results/latest.md"

@@ -24,11 +24,18 @@ internal sealed class BenchOptions
     /// <summary>Scenario letters to run (default all), e.g. <c>--only BC</c> for a profiling session.</summary>
     public string Only { get; private set; } = "ABCDEFGH";
 
+    /// <summary><c>--engines sqlite,postgres</c>: the site on each database engine side by side (no stock app);
+    /// empty for the site-vs-stock run.</summary>
+    public IReadOnlyList<string> Engines { get; private set; } = [];
+
+    public bool EnginesMode => Engines.Count > 0;
+
     public bool Runs(string scenario) => Only.Contains(scenario, StringComparison.OrdinalIgnoreCase);
 
     public static BenchOptions Parse(string[] args)
     {
         var o = new BenchOptions();
+        bool only = false, repeats = false, slowRepeats = false, startupRepeats = false;
         for (var i = 0; i < args.Length; i++)
         {
             var name = args[i];
@@ -41,14 +48,21 @@ internal sealed class BenchOptions
                 case "--out": o.Output = Path.GetFullPath(value); break;
                 case "--clients": o.Clients = Positive(name, value); break;
                 case "--duration": o.Duration = TimeSpan.FromSeconds(Positive(name, value)); break;
-                case "--repeats": o.Repeats = Positive(name, value); break;
-                case "--slow-repeats": o.SlowRepeats = Positive(name, value); break;
-                case "--startup-repeats": o.StartupRepeats = Positive(name, value); break;
+                case "--repeats": o.Repeats = Positive(name, value); repeats = true; break;
+                case "--slow-repeats": o.SlowRepeats = Positive(name, value); slowRepeats = true; break;
+                case "--startup-repeats": o.StartupRepeats = Positive(name, value); startupRepeats = true; break;
                 case "--warmup": o.Warmup = TimeSpan.FromSeconds(Positive(name, value)); break;
                 case "--latency-ms": o.SmsLatency = TimeSpan.FromMilliseconds(Positive(name, value)); break;
                 case "--resend-clients": o.ResendClients = Positive(name, value); break;
                 case "--failure-pool": o.FailurePool = Positive(name, value); break;
-                case "--only": o.Only = value.ToUpperInvariant(); break;
+                case "--only": o.Only = value.ToUpperInvariant(); only = true; break;
+                case "--engines":
+                    o.Engines = value.ToLowerInvariant().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    if (o.Engines.Any(e => e is not ("sqlite" or "postgres")) || o.Engines.Distinct().Count() != o.Engines.Count)
+                    {
+                        throw new ArgumentException($"--engines takes sqlite and/or postgres, comma-separated, not '{value}'");
+                    }
+                    break;
                 default: throw new ArgumentException($"Unknown option {name}");
             }
         }
@@ -60,7 +74,15 @@ internal sealed class BenchOptions
         {
             o.Output = Path.Combine(o.RepoRoot, "bench/results/latest.md");
         }
-        if (o.StockDir.Length == 0)
+        if (o.EnginesMode)
+        {
+            // Engines comparison defaults: B, D, F and H; B × 3, D/F × 2, H × 3 per engine (about 5 minutes).
+            o.Only = only ? o.Only : "BDFH";
+            o.Repeats = repeats ? o.Repeats : 3;
+            o.SlowRepeats = slowRepeats ? o.SlowRepeats : 2;
+            o.StartupRepeats = startupRepeats ? o.StartupRepeats : 3;
+        }
+        else if (o.StockDir.Length == 0)
         {
             throw new ArgumentException("--stock-dir (the generated stock app, built in Release) is required; bench/run.sh makes it.");
         }

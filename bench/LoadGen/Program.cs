@@ -29,6 +29,28 @@ Console.WriteLine($"bench: work folder {work}, child logs in {logDir}");
 
 await using var fake = await FakeRingCentralServer.StartNewAsync();
 fake.SmsLatency = options.SmsLatency;
+if (options.EnginesMode)
+{
+    try
+    {
+        var report = await Engines.RunAsync(options, fake, work, logDir);
+        await File.WriteAllTextAsync(options.Output, report);
+        Console.WriteLine();
+        Console.WriteLine(report);
+        Console.WriteLine($"bench: written to {options.Output}");
+        return 0;
+    }
+    finally
+    {
+        try
+        {
+            Directory.Delete(work, recursive: true);
+        }
+        catch (IOException)
+        {
+        }
+    }
+}
 var bench = new Bench(options, fake, work, logDir);
 try
 {
@@ -51,7 +73,10 @@ finally
     }
 }
 
-internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string work, string logDir) : IAsyncDisposable
+/// <param name="engine"><c>site</c> in the site-vs-stock run; <c>sqlite</c> or <c>postgres</c> with --engines (then the
+/// database is migrated once with --migrate-only and the site starts with Database__MigrateAtStart=false).</param>
+internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string work, string logDir, string engine = "site", PostgresCluster? pg = null)
+    : IAsyncDisposable
 {
     public const string Password = "Correct-Horse-9-battery";
     public const string WrongPassword = "Wrong-Horse-9-battery";
@@ -78,6 +103,94 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
     private int _failureCursor;
 
     private string StockDll => Path.Combine(o.StockDir, "bin/Release/net10.0/StockApp.dll");
+
+    // ---- --engines: the same site on one engine; Engines drives two of these side by side --------------------
+
+    private string? _connectionString;
+    private string _engineRoot = "";
+
+    public string Engine => engine;
+    public List<RunResult> Runs => _runs;
+    public List<double> StartupMs => _siteRestartMs;
+    public double MigrateOnlyMs { get; private set; } = double.NaN;
+    public AppProcess? Site => _site;
+
+    /// <summary>Creates the database (PostgreSQL: CREATE DATABASE in the bench's cluster) and migrates it with --migrate-only.</summary>
+    public async Task PrepareDatabaseAsync()
+    {
+        _engineRoot = Path.Combine(work, $"site-{engine}");
+        Directory.CreateDirectory(_engineRoot);
+        if (pg is not null)
+        {
+            _connectionString = await pg.CreateDatabaseAsync("itf_bench");
+            _siteDb = SiteDatabase.Postgres(_connectionString);
+        }
+        else
+        {
+            var file = Path.Combine(_engineRoot, "site.db");
+            _connectionString = $"Data Source={file}";
+            _siteDb = SiteDatabase.Sqlite(file);
+        }
+        var watch = Stopwatch.StartNew();
+        var info = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(o.SiteDll)!, RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(o.SiteDll);
+        info.ArgumentList.Add("--migrate-only");
+        foreach (var (key, value) in SiteEnvironment())
+        {
+            info.Environment[key] = value;
+        }
+        using var process = Process.Start(info) ?? throw new InvalidOperationException("could not start the site with --migrate-only");
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync();
+        MigrateOnlyMs = watch.Elapsed.TotalMilliseconds;
+        await File.AppendAllTextAsync(Path.Combine(logDir, $"site-{engine}.log"), await output + await errors);
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{engine}: --migrate-only exited with {process.ExitCode}; see {logDir}/site-{engine}.log");
+        }
+        Console.WriteLine($"{engine}: database migrated with --migrate-only in {MigrateOnlyMs:F0} ms");
+    }
+
+    /// <summary>H for one engine: start on the migrated database (MigrateAtStart=false) → first 200 on /login.</summary>
+    public async Task MeasureStartupAsync()
+    {
+        await using var site = await StartSiteAsync();
+        _siteRestartMs.Add(site.StartupTime.TotalMilliseconds);
+        Console.WriteLine($"H {engine}: {_siteRestartMs[^1]:F0} ms");
+    }
+
+    public async Task StartAndSeedAsync()
+    {
+        _site = await StartSiteAsync();
+        _http = NewHttpClient(_site);
+        Console.WriteLine($"{engine}: site pid {_site.Pid} at {_site.BaseAddress}");
+        await SeedSiteAsync(_http);
+    }
+
+    private HttpClient? _http;
+
+    /// <summary>One run of B, D or F (or A) on this engine; <paramref name="repeat"/> 0 is a warm-up (not recorded).</summary>
+    public async Task RunEngineScenarioAsync(string scenario, int repeat, TimeSpan duration)
+    {
+        var http = _http!;
+        var dbBefore = pg?.CpuSeconds() ?? 0;
+        var run = scenario switch
+        {
+            "A" => await LoadRunner.RunAsync("A", _site!, http, repeat, o.Clients, duration, _ => (b, ct) => GetForm(b, SiteLogin, ct)),
+            "B" => await LoadRunner.RunAsync("B", _site!, http, repeat, o.Clients, duration, _ => async (b, ct) =>
+                Expect(await b.SubmitFormAsync(SiteLogin, SiteLogin, SiteFields(SiteUser, Password), ct), 302, "/")),
+            "D" => await LoadRunner.RunAsync("D", _site!, http, repeat, o.Clients, duration, LockedLogin),
+            "F" => await RunUnlockAsync(http, repeat, duration),
+            _ => throw new ArgumentException($"--engines runs A, B, D and F, not {scenario}"),
+        };
+        // The database server's CPU over the same window (PostgreSQL runs in its own processes; SQLite inside the site).
+        run.Extra["db cpu ms/op"] = pg is null || run.Ops == 0 ? 0 : (pg.CpuSeconds() - dbBefore) * 1000 / run.Ops;
+        if (repeat > 0)
+        {
+            await Record(run);
+        }
+    }
 
     public async Task<string> RunAsync()
     {
@@ -215,13 +328,13 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
         Expect(await b.SubmitFormAsync(SiteLogin, SiteLogin, SiteFields(PoolEmail("d", client), Password), ct), 302, "/unlock");
 
     /// <summary>F: re-lock (SQL), ask for a code, read it from the fake server, unlock with it. Fake latency 0 here.</summary>
-    private async Task<RunResult> RunUnlockAsync(HttpClient http, int repeat)
+    private async Task<RunResult> RunUnlockAsync(HttpClient http, int repeat, TimeSpan? duration = null)
     {
         fake.SmsLatency = TimeSpan.Zero;
         try
         {
             var before = fake.SmsRequests;
-            var run = await LoadRunner.RunAsync("F", _site!, http, repeat, o.Clients, o.Duration, client => async (b, ct) =>
+            var run = await LoadRunner.RunAsync("F", _site!, http, repeat, o.Clients, duration ?? o.Duration, client => async (b, ct) =>
             {
                 var email = PoolEmail("f", client);
                 await _siteDb!.LockAsync(email);
@@ -293,15 +406,35 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
 
     private async Task<AppProcess> StartSiteAsync(string? existingRoot = null)
     {
+        if (engine != "site")
+        {
+            var engineEnv = SiteEnvironment();
+            engineEnv["Database__MigrateAtStart"] = "false";
+            return await AppProcess.StartAsync(engine, o.SiteDll, Path.GetDirectoryName(o.SiteDll)!, engineEnv, AppProcess.FreePort(), SiteLogin,
+                Path.Combine(logDir, $"site-{engine}.log"));
+        }
         var n = Interlocked.Increment(ref _instance);
         var root = existingRoot ?? Path.Combine(work, $"site-{n}");
         _siteRoot = root;
         Directory.CreateDirectory(root);
+        _connectionString = $"Data Source={Path.Combine(root, "site.db")}";
+        var app = await AppProcess.StartAsync("site", o.SiteDll, Path.GetDirectoryName(o.SiteDll)!, SiteEnvironment(), AppProcess.FreePort(), SiteLogin,
+            Path.Combine(logDir, "site.log"));
+        _siteDb = SiteDatabase.Sqlite(Path.Combine(root, "site.db"));
+        return app;
+    }
+
+    private Dictionary<string, string> SiteEnvironment()
+    {
         var env = new Dictionary<string, string>
         {
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
-            ["ASPNETCORE_CONTENTROOT"] = root,
-            ["ConnectionStrings__Site"] = $"Data Source={Path.Combine(root, "site.db")}",
+            // The content root is the build output (the dll's folder, also the working directory), as for the stock
+            // app: appsettings.json is read from there (logging levels, TwoFactor, Password, Phone). Only the database
+            // lives in the temp folder. (A temp content root meant no appsettings.json: every request then wrote ten
+            // Information lines to the console, ~20% of A's CPU, and the stock app wrote none.)
+            ["ASPNETCORE_CONTENTROOT"] = Path.GetDirectoryName(o.SiteDll)!,
+            ["ConnectionStrings__Site"] = _connectionString!,
             ["RINGCENTRAL_SERVER_URL"] = fake.Url,
             ["RINGCENTRAL_CLIENT_ID"] = fake.ClientId,
             ["RINGCENTRAL_CLIENT_SECRET"] = fake.ClientSecret,
@@ -314,10 +447,11 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
             ["TwoFactor__MaxTextsPerHour"] = "0",
             ["TwoFactor__MaxTextsPerDay"] = "0",
         };
-        var app = await AppProcess.StartAsync("site", o.SiteDll, Path.GetDirectoryName(o.SiteDll)!, env, AppProcess.FreePort(), SiteLogin,
-            Path.Combine(logDir, "site.log"));
-        _siteDb = new SiteDatabase(Path.Combine(root, "site.db"));
-        return app;
+        if (pg is not null)
+        {
+            env["Database__Provider"] = "PostgreSQL";
+        }
+        return env;
     }
 
     private async Task<AppProcess> StartStockAsync()
@@ -371,7 +505,10 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
             var code = fake.LastCodeSentTo("+16502530000") ?? throw new InvalidOperationException("signup: no phone confirmation code texted");
             var confirm = await browser.SubmitFormAsync("/confirm-phone", "/confirm-phone", [new("Input.Email", SiteUser), new("Input.Code", code)], CancellationToken.None);
             Require(confirm, 302, "/login", "site phone confirmation");
-            _notes.Add("Site: signup answered /confirm-phone; the bench confirmed the number with the texted code (the cloned pool users copy PhoneNumberConfirmed from that row).");
+            if (engine == "site")
+            {
+                _notes.Add("Site: signup answered /confirm-phone; the bench confirmed the number with the texted code (the cloned pool users copy PhoneNumberConfirmed from that row).");
+            }
         }
         else
         {
@@ -379,7 +516,7 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
         }
 
         // Pools cloned from the signed-up row (same password hash), so no extra PBKDF2 work at setup.
-        await _siteDb!.CloneUsersAsync(SiteUser, Enumerable.Range(0, o.FailurePool).Select(i => (PoolEmail("c", i), PoolPhone("c", i)))
+        await _siteDb!.CloneUsersAsync(SiteUser, Enumerable.Range(0, o.Runs("C") ? o.FailurePool : 0).Select(i => (PoolEmail("c", i), PoolPhone("c", i)))
             .Concat(Enumerable.Range(0, o.Clients).Select(i => (PoolEmail("d", i), PoolPhone("d", i))))
             .Concat(Enumerable.Range(0, o.Clients).Select(i => (PoolEmail("f", i), PoolPhone("f", i))))
             .Concat(Enumerable.Range(0, o.ResendClients).Select(i => (PoolEmail("g", i), PoolPhone("g", i)))));
@@ -401,7 +538,7 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
             await _siteDb.LockAsync(PoolEmail("g", i));
         }
         _siteHash = await _siteDb.PasswordHashAsync(SiteUser);
-        Console.WriteLine($"site seeded in {watch.Elapsed.TotalSeconds:F1} s ({o.FailurePool + 2 * o.Clients + o.ResendClients + 1} users; {fake.Messages.Count} texts so far)");
+        Console.WriteLine($"{engine} seeded in {watch.Elapsed.TotalSeconds:F1} s ({(o.Runs("C") ? o.FailurePool : 0) + 2 * o.Clients + o.ResendClients + 1} users; {fake.Messages.Count} texts so far)");
     }
 
     private async Task SeedStockAsync(HttpClient http)
@@ -421,7 +558,7 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
     private async Task ResetFailuresAsync()
     {
         Interlocked.Exchange(ref _failureCursor, 0);
-        await _siteDb!.ExecuteAsync("UPDATE Users SET AccessFailedCount = 0 WHERE Email LIKE 'c%@bench.test'");
+        await _siteDb!.ExecuteAsync("UPDATE \"Users\" SET \"AccessFailedCount\" = 0 WHERE \"Email\" LIKE 'c%@bench.test'");
     }
 
     private void MeasureHash(int count)
@@ -445,6 +582,7 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
 
     public async ValueTask DisposeAsync()
     {
+        _http?.Dispose();
         if (_site is not null)
         {
             await _site.DisposeAsync();

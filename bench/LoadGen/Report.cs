@@ -131,6 +131,81 @@ internal static class Report
         return sb.ToString();
     }
 
+    /// <summary>The --engines table: the same site on each engine, then PostgreSQL ÷ SQLite.</summary>
+    public static string BuildEngines(BenchOptions o, IReadOnlyList<global::Bench> benches, string? postgresVersion)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("### SQLite and PostgreSQL: the same site on each engine");
+        sb.AppendLine();
+        sb.AppendLine(string.Create(Inv, $"{DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Machine()}. ") +
+            $"Engines: {string.Join(", ", benches.Select(b => b.Engine == "postgres" ? $"PostgreSQL ({postgresVersion}, throwaway cluster on 127.0.0.1, default durability settings)" : "SQLite (file, WAL)"))}; " +
+            "each database migrated once with `--migrate-only`, the site started with `Database__MigrateAtStart=false`; both sites run at the same time. " +
+            string.Create(Inv, $"{o.Clients} clients, {o.Duration.TotalSeconds:F0} s per run, A/B × {o.Repeats}, D/F × {o.SlowRepeats} (engines alternating). ") +
+            "**Site CPU** = the site process; **DB CPU** = the PostgreSQL server processes over the same window (SQLite runs inside the site, so its DB CPU is in site CPU); **total** = both.");
+        sb.AppendLine();
+        sb.AppendLine("| Scenario | Engine | Runs | ops/s (min–max) | p50 ms | p99 ms | site CPU ms/op | DB CPU ms/op | total CPU ms/op | Peak RSS MiB | Errors |");
+        sb.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        var rows = new Dictionary<(string Scenario, string Engine), (double Ops, double P50, double P99, double Total)>();
+        foreach (var scenario in new[] { "A", "B", "D", "F" })
+        {
+            foreach (var bench in benches)
+            {
+                var g = bench.Runs.Where(r => r.Scenario == scenario).ToList();
+                if (g.Count == 0)
+                {
+                    continue;
+                }
+                var ops = LoadRunner.Median(g.Select(r => r.OpsPerSecond));
+                var p50 = LoadRunner.Median(g.Select(r => r.P50Ms));
+                var p99 = LoadRunner.Median(g.Select(r => r.P99Ms));
+                var cpu = LoadRunner.Median(g.Select(r => r.CpuMsPerOp));
+                var db = LoadRunner.Median(g.Select(r => r.Extra["db cpu ms/op"]));
+                var total = LoadRunner.Median(g.Select(r => r.CpuMsPerOp + r.Extra["db cpu ms/op"]));
+                rows[(scenario, bench.Engine)] = (ops, p50, p99, total);
+                sb.AppendLine(Inv, $"| {Titles[scenario]} | {Name(bench.Engine)} | {g.Count} | {ops:F1} ({g.Min(r => r.OpsPerSecond):F1}–{g.Max(r => r.OpsPerSecond):F1}) | {p50:F1} | {p99:F1} | {cpu:F2} | {db:F2} | {total:F2} | {g.Max(r => r.PeakRssMiB):F0} | {g.Sum(r => r.Errors)} |");
+            }
+        }
+        foreach (var bench in benches.Where(b => b.StartupMs.Count > 0))
+        {
+            sb.AppendLine(Inv, $"| H. startup, migrated database | {Name(bench.Engine)} | {bench.StartupMs.Count} | | {LoadRunner.Median(bench.StartupMs):F0} ms (min {bench.StartupMs.Min():F0}) | | | | | | |");
+        }
+        foreach (var bench in benches)
+        {
+            sb.AppendLine(Inv, $"| `--migrate-only`, empty database | {Name(bench.Engine)} | 1 | | {bench.MigrateOnlyMs:F0} ms | | | | | | |");
+        }
+        sb.AppendLine();
+        if (benches.Count == 2)
+        {
+            var (first, second) = (benches.Single(b => b.Engine == "sqlite").Engine, benches.Single(b => b.Engine == "postgres").Engine);
+            sb.AppendLine("PostgreSQL ÷ SQLite (same run):");
+            sb.AppendLine();
+            sb.AppendLine("| Scenario | ops/s | p50 | p99 | total CPU/op |");
+            sb.AppendLine("|---|--:|--:|--:|--:|");
+            foreach (var scenario in new[] { "A", "B", "D", "F" })
+            {
+                if (rows.TryGetValue((scenario, second), out var p) && rows.TryGetValue((scenario, first), out var q))
+                {
+                    sb.AppendLine(Inv, $"| {Titles[scenario]} | {p.Ops / q.Ops:F2} | {p.P50 / q.P50:F2} | {p.P99 / q.P99:F2} | {p.Total / q.Total:F2} |");
+                }
+            }
+            var hs = benches.Single(b => b.Engine == "sqlite").StartupMs;
+            var hp = benches.Single(b => b.Engine == "postgres").StartupMs;
+            if (hs.Count > 0 && hp.Count > 0)
+            {
+                sb.AppendLine(Inv, $"| H. startup, migrated database | | {LoadRunner.Median(hp) / LoadRunner.Median(hs):F2} | | |");
+            }
+            sb.AppendLine();
+        }
+        var errors = benches.SelectMany(b => b.Runs).Where(r => r.ErrorSamples.Count > 0).Select(r => $"{r.Scenario} {r.App} #{r.Repeat}: {r.ErrorSamples[0]}").Take(10);
+        foreach (var sample in errors)
+        {
+            sb.AppendLine("- error sample: " + sample);
+        }
+        return sb.ToString();
+    }
+
+    private static string Name(string engine) => engine == "postgres" ? "PostgreSQL" : "SQLite";
+
     private static double Ratio(Summary numerator, Summary denominator, Func<RunResult, double> figure) =>
         LoadRunner.Median(numerator.All.Select(n => denominator.All.FirstOrDefault(d => d.Repeat == n.Repeat) is { } d ? figure(n) / figure(d) : double.NaN));
 

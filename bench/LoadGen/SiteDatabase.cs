@@ -1,44 +1,66 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace IdentityTwoFactor.Bench.LoadGen;
 
-/// <summary>Direct SQLite access to an app's database file, for seeding and resetting between runs (never during a timed op,
-/// except F's re-lock, which is part of its sequence).</summary>
-internal sealed class SiteDatabase(string path)
+/// <summary>Direct access to the site's database (a SQLite file or a PostgreSQL database), for seeding and resetting
+/// between runs (never during a timed op, except F's re-lock, which is part of its sequence). The SQL is written once
+/// for both engines: quoted PascalCase identifiers, <c>@name</c> parameters; values read from a row are written back
+/// as read (on PostgreSQL the DateTime columns are timestamptz and come back as UTC).</summary>
+internal sealed class SiteDatabase
 {
+    private readonly Func<DbConnection> _newConnection;
     private object? _lockEnd;
     private object? _lockCount;
 
-    private static SqliteConnection Open(string file)
+    private SiteDatabase(Func<DbConnection> newConnection) => _newConnection = newConnection;
+
+    public static SiteDatabase Sqlite(string file) =>
+        new(() => new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, DefaultTimeout = 30 }.ToString()));
+
+    public static SiteDatabase Postgres(string connectionString) => new(() => new NpgsqlConnection(connectionString));
+
+    private async Task<DbConnection> OpenAsync()
     {
-        var connection = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = file, DefaultTimeout = 30 }.ToString());
-        connection.Open();
+        var connection = _newConnection();
+        await connection.OpenAsync();
         return connection;
     }
 
-    public Task ExecuteAsync(string sql) => ExecuteAsync(path, sql);
-
-    public static async Task ExecuteAsync(string file, string sql, params (string Name, object? Value)[] parameters)
+    private static void Add(DbCommand command, string name, object? value)
     {
-        await using var connection = Open(file);
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+    }
+
+    public async Task ExecuteAsync(string sql, params (string Name, object? Value)[] parameters)
+    {
+        await using var connection = await OpenAsync();
         await using var command = connection.CreateCommand();
         command.CommandText = sql;
         foreach (var (name, value) in parameters)
         {
-            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+            Add(command, name, value);
         }
         await command.ExecuteNonQueryAsync();
     }
 
+    /// <summary>SQL on a SQLite file (the stock app's database).</summary>
+    public static Task ExecuteAsync(string file, string sql, params (string Name, object? Value)[] parameters) =>
+        Sqlite(file).ExecuteAsync(sql, parameters);
+
     /// <summary>Copies the row of <paramref name="templateEmail"/> (same password hash) once per (email, phone).</summary>
     public async Task CloneUsersAsync(string templateEmail, IEnumerable<(string Email, string Phone)> users)
     {
-        await using var connection = Open(path);
+        await using var connection = await OpenAsync();
         var row = new Dictionary<string, object>(StringComparer.Ordinal);
         await using (var select = connection.CreateCommand())
         {
-            select.CommandText = "SELECT * FROM Users WHERE NormalizedEmail = $e";
-            select.Parameters.AddWithValue("$e", templateEmail.ToUpperInvariant());
+            select.CommandText = "SELECT * FROM \"Users\" WHERE \"NormalizedEmail\" = @e";
+            Add(select, "@e", templateEmail.ToUpperInvariant());
             await using var reader = await select.ExecuteReaderAsync();
             if (!await reader.ReadAsync())
             {
@@ -50,16 +72,19 @@ internal sealed class SiteDatabase(string path)
             }
         }
         var columns = row.Keys.ToArray();
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
-        insert.CommandText = $"INSERT INTO Users ({string.Join(", ", columns.Select(c => $"\"{c}\""))}) VALUES ({string.Join(", ", columns.Select((_, i) => "$p" + i))})";
-        var parameters = columns.Select((_, i) => insert.Parameters.Add(new SqliteParameter("$p" + i, null))).ToArray();
+        insert.CommandText = $"INSERT INTO \"Users\" ({string.Join(", ", columns.Select(c => $"\"{c}\""))}) VALUES ({string.Join(", ", columns.Select((_, i) => "@p" + i))})";
+        for (var i = 0; i < columns.Length; i++)
+        {
+            Add(insert, "@p" + i, null);
+        }
         foreach (var (email, phone) in users)
         {
             for (var i = 0; i < columns.Length; i++)
             {
-                parameters[i].Value = columns[i] switch
+                insert.Parameters[i].Value = columns[i] switch
                 {
                     "Id" => Guid.NewGuid().ToString("D"),
                     "UserName" or "Email" => email,
@@ -80,10 +105,10 @@ internal sealed class SiteDatabase(string path)
     /// <summary>Remembers how the site itself stored a lock (count and end), to lock other users the same way.</summary>
     public async Task CaptureLockValueAsync(string lockedEmail)
     {
-        await using var connection = Open(path);
+        await using var connection = await OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT AccessFailedCount, LockoutEndUtc FROM Users WHERE NormalizedEmail = $e";
-        command.Parameters.AddWithValue("$e", lockedEmail.ToUpperInvariant());
+        command.CommandText = "SELECT \"AccessFailedCount\", \"LockoutEndUtc\" FROM \"Users\" WHERE \"NormalizedEmail\" = @e";
+        Add(command, "@e", lockedEmail.ToUpperInvariant());
         await using var reader = await command.ExecuteReaderAsync();
         if (!await reader.ReadAsync() || reader.IsDBNull(1))
         {
@@ -93,15 +118,16 @@ internal sealed class SiteDatabase(string path)
         _lockEnd = reader.GetValue(1);
     }
 
-    public Task LockAsync(string email) => ExecuteAsync(path, "UPDATE Users SET AccessFailedCount = $c, LockoutEndUtc = $l WHERE NormalizedEmail = $e",
-        ("$c", _lockCount ?? throw new InvalidOperationException("CaptureLockValueAsync first")), ("$l", _lockEnd), ("$e", email.ToUpperInvariant()));
+    public Task LockAsync(string email) => ExecuteAsync(
+        "UPDATE \"Users\" SET \"AccessFailedCount\" = @c, \"LockoutEndUtc\" = @l WHERE \"NormalizedEmail\" = @e",
+        ("@c", _lockCount ?? throw new InvalidOperationException("CaptureLockValueAsync first")), ("@l", _lockEnd), ("@e", email.ToUpperInvariant()));
 
     public async Task<string> PasswordHashAsync(string email)
     {
-        await using var connection = Open(path);
+        await using var connection = await OpenAsync();
         await using var command = connection.CreateCommand();
-        command.CommandText = "SELECT PasswordHash FROM Users WHERE NormalizedEmail = $e";
-        command.Parameters.AddWithValue("$e", email.ToUpperInvariant());
+        command.CommandText = "SELECT \"PasswordHash\" FROM \"Users\" WHERE \"NormalizedEmail\" = @e";
+        Add(command, "@e", email.ToUpperInvariant());
         return (string?)await command.ExecuteScalarAsync() ?? throw new InvalidOperationException($"No password hash for {email}");
     }
 }
