@@ -59,7 +59,7 @@ public static class SiteSetup
         });
         services.Configure<CookieTempDataProviderOptions>(o =>
         {
-            o.Cookie.Name = "itf.msg";
+            o.Cookie.Name = IdentityTwoFactor.Pages.Flash.CookieName;
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
             o.Cookie.SecurePolicy = builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;

@@ -16,7 +16,7 @@ public class ConfirmPhoneModel(TwoFactorUserManager users) : PageModel
 
     public void OnGet()
     {
-        Input.Email = TempData.PeekEmail() ?? "";
+        Input.Email = this.RememberedEmail() ?? "";
     }
 
     public async Task<IActionResult> OnPostAsync()

@@ -16,5 +16,14 @@ public static class Flash
     /// <summary>The email to prefill on the next page (never shown in a URL).</summary>
     public static void RememberEmail(this ITempDataDictionary tempData, string? email) => tempData[EmailKey] = email;
 
-    public static string? PeekEmail(this ITempDataDictionary tempData) => tempData.Peek(EmailKey) as string;
+    /// <summary>The email remembered for this page, if the browser brought the TempData cookie.</summary>
+    public static string? RememberedEmail(this Microsoft.AspNetCore.Mvc.RazorPages.PageModel page) =>
+        page.HttpContext.MayHaveMessages() ? page.TempData.Peek(EmailKey) as string : null;
+
+    /// <summary>The TempData cookie's name. Without that cookie there is nothing to read, and not touching TempData
+    /// spares every plain page view loading it and answering with a cookie deletion.</summary>
+    public const string CookieName = "itf.msg";
+
+    public static bool MayHaveMessages(this Microsoft.AspNetCore.Http.HttpContext context) =>
+        context.Request.Cookies.ContainsKey(CookieName);
 }

@@ -25,7 +25,7 @@ public class ResetPasswordModel(TwoFactorUserManager users, DummyPasswordCheck d
 
     public void OnGet()
     {
-        Input.Email = TempData.PeekEmail() ?? "";
+        Input.Email = this.RememberedEmail() ?? "";
     }
 
     public Task<IActionResult> OnPostAsync() => SendAsync();

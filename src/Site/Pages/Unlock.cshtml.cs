@@ -15,7 +15,7 @@ public class UnlockModel(TwoFactorUserManager users) : PageModel
 
     public void OnGet()
     {
-        Input.Email = TempData.PeekEmail() ?? "";
+        Input.Email = this.RememberedEmail() ?? "";
     }
 
     public async Task<IActionResult> OnPostAsync()

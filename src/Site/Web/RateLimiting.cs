@@ -38,9 +38,14 @@ public static class RateLimiting
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
             options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
             {
-                var settings = context.RequestServices.GetRequiredService<IOptionsMonitor<RateLimitOptions>>().CurrentValue;
+                // Pages and static files first, before any options lookup: they are most requests.
                 var form = LimitedForm(context.Request);
-                if (!settings.Enabled || form is null)
+                if (form is null)
+                {
+                    return RateLimitPartition.GetNoLimiter("");
+                }
+                var settings = context.RequestServices.GetRequiredService<IOptionsMonitor<RateLimitOptions>>().CurrentValue;
+                if (!settings.Enabled)
                 {
                     return RateLimitPartition.GetNoLimiter("");
                 }
