@@ -23,6 +23,8 @@ public enum UnlockResult
 ///   (<c>TwoFactor:LockoutDuration</c> can add a time limit; none by default).</item>
 /// <item>While locked the password is not checked at all (<see cref="TwoFactorSignInManager"/>): guessing
 ///   stops and costs no CPU. Failures while locked are not counted; the count never exceeds the limit.</item>
+/// <item>Wrong sign-in codes (accounts with a texted code at every sign-in) count exactly like wrong passwords, through
+///   Identity's <c>AccessFailedAsync</c>, and the one that reaches the limit locks and texts the unlock code.</item>
 /// <item>A successful login resets the count; unlocking resets count and lock; issuing or resending a code
 ///   never touches either.</item>
 /// </list>
