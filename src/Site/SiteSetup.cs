@@ -55,14 +55,14 @@ public static class SiteSetup
             o.Cookie.Name = "itf.af";
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
-            o.Cookie.SecurePolicy = builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+            o.Cookie.SecurePolicy = IdentityTwoFactor.Web.SecurityHeaders.CookieSecurity(builder.Environment);
         });
         services.Configure<CookieTempDataProviderOptions>(o =>
         {
             o.Cookie.Name = IdentityTwoFactor.Pages.Flash.CookieName;
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Lax;
-            o.Cookie.SecurePolicy = builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+            o.Cookie.SecurePolicy = IdentityTwoFactor.Web.SecurityHeaders.CookieSecurity(builder.Environment);
         });
         services.AddHsts(o =>
         {

@@ -36,9 +36,7 @@ public static class SiteIdentitySetup
             options.AccessDeniedPath = "/login";
             options.Cookie.Name = "itf.auth";
             options.Cookie.HttpOnly = true;
-            options.Cookie.SecurePolicy = builder.Environment.IsDevelopment()
-                ? CookieSecurePolicy.SameAsRequest
-                : CookieSecurePolicy.Always;
+            options.Cookie.SecurePolicy = IdentityTwoFactor.Web.SecurityHeaders.CookieSecurity(builder.Environment);
             options.Cookie.SameSite = SameSiteMode.Lax;
             options.SlidingExpiration = true;
             options.ExpireTimeSpan = TimeSpan.FromHours(8);
@@ -49,13 +47,13 @@ public static class SiteIdentitySetup
             options.ExpireTimeSpan = TimeSpan.FromDays(30);
             options.Cookie.HttpOnly = true;
             options.Cookie.SameSite = SameSiteMode.Lax;
-            options.Cookie.SecurePolicy = builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+            options.Cookie.SecurePolicy = IdentityTwoFactor.Web.SecurityHeaders.CookieSecurity(builder.Environment);
         });
         services.Configure<Microsoft.AspNetCore.Authentication.Cookies.CookieAuthenticationOptions>(IdentityConstants.TwoFactorUserIdScheme, options =>
         {
             options.Cookie.Name = "itf.2fa";
             options.Cookie.HttpOnly = true;
-            options.Cookie.SecurePolicy = builder.Environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+            options.Cookie.SecurePolicy = IdentityTwoFactor.Web.SecurityHeaders.CookieSecurity(builder.Environment);
         });
         // Every request checks the security stamp, so a password change or "sign out everywhere else" ends other
         // sessions at their next request instead of up to 30 minutes later.

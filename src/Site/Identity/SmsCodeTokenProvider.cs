@@ -116,12 +116,12 @@ public partial class SmsCodeTokenProvider(
         {
             return SendCodeResult.NoPhone;
         }
+        var masked = PhoneMask.Mask(phone);
         if (options.Value.RequireConfirmedPhone && !ConfirmsItsNumber(purpose) && !await manager.IsPhoneNumberConfirmedAsync(user))
         {
-            return new SendCodeResult(false, PhoneMask.Mask(phone)) { PhoneNotConfirmed = true };
+            return new SendCodeResult(false, masked) { PhoneNotConfirmed = true };
         }
         var budget = await services.GetRequiredService<ISmsBudget>().TryClaimAsync(await manager.GetUserIdAsync(user), cancellationToken, ignoreCooldown);
-        var masked = PhoneMask.Mask(phone);
         if (!budget.Allowed)
         {
             LogSendRefused(logger, purpose, masked, budget.Refusal);

@@ -21,10 +21,6 @@ public class ConfirmPhoneModel(TwoFactorUserManager users) : PageModel
 
     public async Task<IActionResult> OnPostAsync()
     {
-        if (!CodeHasher.IsWellFormed(Input.Code))
-        {
-            ModelState.AddModelError("Input.Code", string.IsNullOrEmpty(Input.Code) ? "Enter the 6-digit verification code." : "The verification code is 6 digits.");
-        }
         if (!ModelState.IsValid)
         {
             return Page();
@@ -76,7 +72,7 @@ public class ConfirmPhoneModel(TwoFactorUserManager users) : PageModel
         [Display(Name = "Email")]
         public string Email { get; set; } = "";
 
-        [StringLength(64, ErrorMessage = "The verification code is 6 digits.")]
+        [VerificationCode]
         [Display(Name = "Verification code")]
         public string? Code { get; set; }
     }

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -21,9 +22,8 @@ public class LoginCodeModel(TwoFactorSignInManager signIn, TwoFactorUserManager 
         {
             return StartOver();
         }
-        if (!CodeHasher.IsWellFormed(Input.Code))
+        if (ModelState.GetValidationState("Input.Code") == Microsoft.AspNetCore.Mvc.ModelBinding.ModelValidationState.Invalid)
         {
-            ModelState.AddModelError("Input.Code", string.IsNullOrEmpty(Input.Code) ? "Enter the 6-digit verification code." : "The verification code is 6 digits.");
             return Page();
         }
         var state = await users.GetCodeStateAsync(user, CodePurposes.SignIn);
@@ -43,7 +43,7 @@ public class LoginCodeModel(TwoFactorSignInManager signIn, TwoFactorUserManager 
             TempData.RememberEmail(user.Email);
             return RedirectToPage("/Unlock");
         }
-        TempData.Error(state == CodeState.Expired ? SmsMessages.ExpiredCode : SmsMessages.InvalidCode);
+        TempData.Error(SmsMessages.CodeRejected(state));
         return RedirectToPage();
     }
 
@@ -74,7 +74,7 @@ public class LoginCodeModel(TwoFactorSignInManager signIn, TwoFactorUserManager 
 
     public sealed class InputModel
     {
-        [StringLength(64, ErrorMessage = "The verification code is 6 digits.")]
+        [VerificationCode]
         [Display(Name = "Verification code")]
         public string? Code { get; set; }
 

@@ -35,12 +35,6 @@ public class ResetPasswordModel(TwoFactorUserManager users, DummyPasswordCheck d
     public async Task<IActionResult> OnPostResetAsync()
     {
         Step = "code";
-        if (!CodeHasher.IsWellFormed(Input.Code))
-        {
-            ModelState.AddModelError("Input.Code", string.IsNullOrEmpty(Input.Code)
-                ? "Enter the 6-digit verification code."
-                : "The verification code is 6 digits.");
-        }
         if (string.IsNullOrEmpty(Input.NewPassword))
         {
             ModelState.AddModelError("Input.NewPassword", "Choose a new password.");
@@ -127,7 +121,7 @@ public class ResetPasswordModel(TwoFactorUserManager users, DummyPasswordCheck d
         [Display(Name = "Email")]
         public string Email { get; set; } = "";
 
-        [StringLength(64, ErrorMessage = "The verification code is 6 digits.")]
+        [VerificationCode]
         [Display(Name = "Verification code")]
         public string? Code { get; set; }
 

@@ -9,6 +9,9 @@ public static class SmsMessages
 {
     public const string InvalidCode = "Invalid verification code. Click resend to get a new verification code.";
     public const string ExpiredCode = "Verification code expired. Click resend to get a new verification code.";
+    /// <summary>The message for a code that did not work, from its state read just before the consuming call.</summary>
+    public static string CodeRejected(CodeState stateBefore) => stateBefore == CodeState.Expired ? ExpiredCode : InvalidCode;
+
     public const string WrongLogin = "Wrong user name and password combination. Please try again.";
 
     public static string ConfirmPhoneSent(string? maskedPhone) =>

@@ -20,14 +20,6 @@ public class UnlockModel(TwoFactorUserManager users) : PageModel
 
     public async Task<IActionResult> OnPostAsync()
     {
-        if (string.IsNullOrEmpty(Input.Code))
-        {
-            ModelState.AddModelError("Input.Code", "Enter the 6-digit verification code.");
-        }
-        else if (!CodeHasher.IsWellFormed(Input.Code))
-        {
-            ModelState.AddModelError("Input.Code", "The verification code is 6 digits.");
-        }
         if (!ModelState.IsValid)
         {
             return Page();
@@ -80,7 +72,7 @@ public class UnlockModel(TwoFactorUserManager users) : PageModel
         [Display(Name = "Email")]
         public string Email { get; set; } = "";
 
-        [StringLength(64, ErrorMessage = "The verification code is 6 digits.")]
+        [VerificationCode]
         [Display(Name = "Verification code")]
         public string? Code { get; set; }
     }

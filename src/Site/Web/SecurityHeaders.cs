@@ -6,6 +6,10 @@ public static class SecurityHeaders
     public const string ContentSecurityPolicy =
         "default-src 'self'; script-src 'none'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
+    /// <summary>Cookies are Secure outside Development (plain http on localhost is only for development).</summary>
+    public static CookieSecurePolicy CookieSecurity(IHostEnvironment environment) =>
+        environment.IsDevelopment() ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+
     public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) =>
         app.Use(static (context, next) =>
         {

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -64,9 +65,8 @@ public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signI
             TempData.Error("Enter the new number first.");
             return RedirectToPage();
         }
-        if (!CodeHasher.IsWellFormed(Input.Code))
+        if (!ModelState.IsValid)
         {
-            ModelState.AddModelError("Input.Code", string.IsNullOrEmpty(Input.Code) ? "Enter the 6-digit verification code." : "The verification code is 6 digits.");
             Pending = pending;
             return Page();
         }
@@ -74,7 +74,7 @@ public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signI
         var result = await users.ChangePhoneNumberAsync(me, pending, Input.Code!);
         if (!result.Succeeded)
         {
-            TempData.Error(state == CodeState.Expired ? SmsMessages.ExpiredCode : SmsMessages.InvalidCode);
+            TempData.Error(SmsMessages.CodeRejected(state));
             return RedirectToPage();
         }
         TempData.Remove(PendingKey);
@@ -89,7 +89,7 @@ public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signI
         [Display(Name = "New mobile phone")]
         public string? Phone { get; set; }
 
-        [StringLength(64, ErrorMessage = "The verification code is 6 digits.")]
+        [VerificationCode]
         [Display(Name = "Code texted to the new number")]
         public string? Code { get; set; }
     }
