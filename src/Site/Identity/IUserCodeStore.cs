@@ -29,7 +29,17 @@ public enum FailedAttemptOutcome
 /// <summary>The lockout counter as atomic statements, so parallel attempts never lose an update.</summary>
 public interface IUserLockoutCounterStore<TUser> where TUser : class
 {
+    /// <summary>Counts one failed attempt and locks on reaching the limit, atomically. Also used to count a password
+    /// attempt <em>before</em> its hash is compared, so parallel guesses cannot outnumber the limit; see
+    /// <see cref="ForgiveFailedAttemptAsync"/>.</summary>
     Task<FailedAttemptOutcome> RecordFailedAttemptAsync(TUser user, int maxFailedAttempts, DateTime lockoutEndUtc, DateTime nowUtc, CancellationToken cancellationToken);
+
+    /// <summary>Takes back an attempt counted before its password was compared, now that the password proved right.</summary>
+    /// <param name="lockedByIt">The attempt's count reached the limit and locked the account: lift that lock.</param>
+    /// <param name="resetCount">The sign-in is complete: the count goes to zero. Otherwise (a second factor is still to
+    /// come) only this attempt is taken back.</param>
+    /// <returns>False when another attempt locked the account meanwhile: the lock wins and nobody signs in.</returns>
+    Task<bool> ForgiveFailedAttemptAsync(TUser user, bool lockedByIt, bool resetCount, DateTime nowUtc, CancellationToken cancellationToken);
 
     /// <summary>Clears the failure count and the lock.</summary>
     Task UnlockAsync(TUser user, CancellationToken cancellationToken);

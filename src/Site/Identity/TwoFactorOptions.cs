@@ -19,6 +19,9 @@ public sealed class TwoFactorOptions
     /// How long a lock lasts on its own. Empty (the default) means until unlocked with a texted code or a password
     /// reset: the tutorial's rule, and no silent time-based unlock that lets guessing resume.
     /// </summary>
+    /// Anything shorter than a minute would turn every failure into a new lock (and a new text that skips the cooldown).
+    [Range(typeof(TimeSpan), "00:01:00", "3650.00:00:00",
+        ErrorMessage = "TwoFactor:LockoutDuration must be empty (locked until unlocked by code or reset) or between 00:01:00 and 3650.00:00:00.")]
     public TimeSpan? LockoutDuration { get; set; }
 
     /// <summary>Least time between two texts to one account. Zero turns the cooldown off.</summary>

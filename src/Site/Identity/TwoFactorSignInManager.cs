@@ -62,6 +62,9 @@ public class TwoFactorSignInManager(
         return result;
     }
 
+    /// <summary>The password step under the lockout rule (<see cref="TwoFactorUserManager.CheckPasswordWithLockoutAsync"/>):
+    /// counted before it is compared, so neither a locked account nor a burst of parallel guesses gets a password compared
+    /// past the limit.</summary>
     public override async Task<SignInResult> CheckPasswordSignInAsync(TwoFactorUser user, string password, bool lockoutOnFailure)
     {
         ArgumentNullException.ThrowIfNull(user);
@@ -70,30 +73,24 @@ public class TwoFactorSignInManager(
         {
             return refused;
         }
-
-        if (await _users.CheckPasswordAsync(user, password))
+        if (!lockoutOnFailure)
         {
-            if (!await IsTwoFactorEnabledAsync(user) || await IsTwoFactorClientRememberedAsync(user))
-            {
-                await _users.ResetAccessFailedCountAsync(user);
-            }
-            // Checked after the password, unlike Identity's RequireConfirmedPhoneNumber, so a stranger cannot learn
-            // which accounts still have an unconfirmed number.
-            if (_twoFactor.Value.RequireConfirmedPhone && !user.PhoneNumberConfirmed)
-            {
-                return SignInResult.NotAllowed;
-            }
-            return SignInResult.Success;
+            return await _users.CheckPasswordAsync(user, password) ? AfterRightPassword(user) : SignInResult.Failed;
         }
 
-        if (lockoutOnFailure)
+        // With a second factor still to come the count is reset only when that succeeds (Identity's rule).
+        var secondFactorToCome = await IsTwoFactorEnabledAsync(user) && !await IsTwoFactorClientRememberedAsync(user);
+        return await _users.CheckPasswordWithLockoutAsync(user, password, completesSignIn: !secondFactorToCome) switch
         {
-            var outcome = await _users.RecordFailedPasswordAsync(user);
-            if (outcome != FailedAttemptOutcome.Counted)
-            {
-                return new LockedOutSignInResult(outcome == FailedAttemptOutcome.LockedNow);
-            }
-        }
-        return SignInResult.Failed;
+            PasswordCheckResult.Success => AfterRightPassword(user),
+            PasswordCheckResult.LockedNow => new LockedOutSignInResult(lockedByThisAttempt: true),
+            PasswordCheckResult.Locked => new LockedOutSignInResult(lockedByThisAttempt: false),
+            _ => SignInResult.Failed,
+        };
     }
+
+    /// <summary>Checked after the password, unlike Identity's RequireConfirmedPhoneNumber, so a stranger cannot learn which
+    /// accounts still have an unconfirmed number.</summary>
+    private SignInResult AfterRightPassword(TwoFactorUser user) =>
+        _twoFactor.Value.RequireConfirmedPhone && !user.PhoneNumberConfirmed ? SignInResult.NotAllowed : SignInResult.Success;
 }

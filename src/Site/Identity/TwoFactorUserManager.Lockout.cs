@@ -12,6 +12,19 @@ public enum UnlockResult
     Missing,
 }
 
+/// <summary>The result of checking a password under the lockout rule.</summary>
+public enum PasswordCheckResult
+{
+    /// <summary>The right password; the count was reset (or, with a second factor to come, this attempt taken back).</summary>
+    Success,
+    /// <summary>A wrong password, counted; the account is still open.</summary>
+    Wrong,
+    /// <summary>A wrong password that reached the limit: this attempt locked the account (exactly one per lock).</summary>
+    LockedNow,
+    /// <summary>The account is locked: the password was not compared (or, compared right, lost to a parallel lock).</summary>
+    Locked,
+}
+
 /// <summary>
 /// THE LOCKOUT RULE, in one place.
 /// <list type="number">
@@ -23,10 +36,15 @@ public enum UnlockResult
 ///   (<c>TwoFactor:LockoutDuration</c> can add a time limit; none by default).</item>
 /// <item>While locked the password is not checked at all (<see cref="TwoFactorSignInManager"/>): guessing
 ///   stops and costs no CPU. Failures while locked are not counted; the count never exceeds the limit.</item>
+/// <item>Count first, then compare (<see cref="CheckPasswordWithLockoutAsync"/>): every password attempt is counted
+///   as a failure by the atomic statement <em>before</em> its hash is compared, and taken back when it proves right. The
+///   attempt whose count reaches the limit locks the account before comparing, so parallel requests cannot compare more
+///   than the limit per lock, and a right password in flight never signs in once a wrong one locked the account.
+///   Current passwords asked again on the account pages go through the same check.</item>
 /// <item>Wrong sign-in codes (accounts with a texted code at every sign-in) count exactly like wrong passwords, through
 ///   Identity's <c>AccessFailedAsync</c>, and the one that reaches the limit locks and texts the unlock code.</item>
-/// <item>A successful login resets the count; unlocking resets count and lock; issuing or resending a code
-///   never touches either.</item>
+/// <item>A successful login resets the count (also after a timed lock expired); unlocking resets count and lock;
+///   issuing or resending a code never touches either. Wrong codes on the account pages count like wrong passwords.</item>
 /// </list>
 /// </summary>
 public partial class TwoFactorUserManager
@@ -34,6 +52,46 @@ public partial class TwoFactorUserManager
     /// <summary>Counts one failed password and locks on reaching the limit, atomically.</summary>
     public virtual Task<FailedAttemptOutcome> RecordFailedPasswordAsync(TwoFactorUser user) =>
         RecordFailedAttemptAsync(user, SecurityEventKinds.PasswordFailed);
+
+    /// <summary>
+    /// Checks a password under the lockout rule: the attempt is counted (and, at the limit, locks) before the hash is
+    /// compared, then taken back if the password is right. A locked account's password is not compared at all.
+    /// </summary>
+    /// <param name="completesSignIn">False when a second factor is still to come: a right password then takes back only
+    /// its own attempt, and the count is reset when the second factor succeeds (Identity's rule).</param>
+    public virtual async Task<PasswordCheckResult> CheckPasswordWithLockoutAsync(TwoFactorUser user, string password, bool completesSignIn = true)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(user);
+        if (!user.LockoutEnabled)
+        {
+            return await CheckPasswordAsync(user, password) ? PasswordCheckResult.Success : PasswordCheckResult.Wrong;
+        }
+        var now = Time.GetUtcNow().UtcDateTime;
+        var attempt = await LockoutCounter.RecordFailedAttemptAsync(user, TwoFactor.MaxFailedAccessAttempts, LockEndFrom(now), now, CancellationToken);
+        if (attempt == FailedAttemptOutcome.AlreadyLocked)
+        {
+            return PasswordCheckResult.Locked;
+        }
+        var lockedByIt = attempt == FailedAttemptOutcome.LockedNow;
+        if (await CheckPasswordAsync(user, password))
+        {
+            return await LockoutCounter.ForgiveFailedAttemptAsync(user, lockedByIt, completesSignIn, now, CancellationToken)
+                ? PasswordCheckResult.Success
+                : PasswordCheckResult.Locked;
+        }
+        await RecordEventAsync(user, SecurityEventKinds.PasswordFailed);
+        if (lockedByIt)
+        {
+            await RecordEventAsync(user, SecurityEventKinds.Locked);
+            return PasswordCheckResult.LockedNow;
+        }
+        return PasswordCheckResult.Wrong;
+    }
+
+    /// <summary>Counts a wrong code entered on an account page (phone change) exactly like a wrong password.</summary>
+    public virtual Task<FailedAttemptOutcome> RecordFailedCodeAsync(TwoFactorUser user) =>
+        RecordFailedAttemptAsync(user, SecurityEventKinds.CodeFailed);
 
     /// <summary>The outcome of the last failure counted by this manager (one manager per request): the page that
     /// called Identity's TwoFactorSignInAsync reads it to know whether that wrong code is the one that locked.</summary>
@@ -56,8 +114,7 @@ public partial class TwoFactorUserManager
             return FailedAttemptOutcome.Counted;
         }
         var now = Time.GetUtcNow().UtcDateTime;
-        var lockEnd = TwoFactor.LockoutDuration is { } duration ? now + duration : LockedUntilUnlocked;
-        var outcome = await LockoutCounter.RecordFailedAttemptAsync(user, TwoFactor.MaxFailedAccessAttempts, lockEnd, now, CancellationToken);
+        var outcome = await LockoutCounter.RecordFailedAttemptAsync(user, TwoFactor.MaxFailedAccessAttempts, LockEndFrom(now), now, CancellationToken);
         LastFailedAttempt = outcome;
         if (outcome != FailedAttemptOutcome.AlreadyLocked)
         {
@@ -69,6 +126,8 @@ public partial class TwoFactorUserManager
         }
         return outcome;
     }
+
+    private DateTime LockEndFrom(DateTime now) => TwoFactor.LockoutDuration is { } duration ? now + duration : LockedUntilUnlocked;
 
     /// <summary>Locked while the lock end is in the future, on the injected clock.</summary>
     public override Task<bool> IsLockedOutAsync(TwoFactorUser user)

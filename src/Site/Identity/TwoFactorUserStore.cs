@@ -215,13 +215,14 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         return user.AccessFailedCount;
     }
 
+    /// <summary>Identity's contract: the count goes to zero whatever the lock end date is (a lock is the lock end date's
+    /// business). A sign-in after a timed lock expired therefore starts from zero.</summary>
     public virtual async Task ResetAccessFailedCountAsync(TwoFactorUser user, CancellationToken cancellationToken)
     {
         Guard(user, cancellationToken);
-        // Only an open account's count is reset: a success racing a lock must not erase the lock's count.
-        await Context.Users.Where(u => u.Id == user.Id && u.LockoutEndUtc == null)
+        await Context.Users.Where(u => u.Id == user.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, 0), cancellationToken);
-        SetLockoutState(user, await ReadFailedCountAsync(user, cancellationToken), user.LockoutEndUtc);
+        SetLockoutState(user, 0, user.LockoutEndUtc);
     }
 
     public virtual Task<int> GetAccessFailedCountAsync(TwoFactorUser user, CancellationToken cancellationToken)
@@ -242,19 +243,24 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         var outcome = FailedAttemptOutcome.AlreadyLocked;
         // Two single statements, each conditional on the row as it is when the database runs it. Under any number
         // of parallel failures exactly one of them moves the count to the limit and sets the lock; none counts
-        // past the limit, because both require the account to be open.
+        // past the limit, because both require the account to be open. A lock that expired counts as an open account
+        // whose count starts again from zero (not as "still at the limit", which would lock again at the next typo).
         var below = maxFailedAttempts - 1;
-        var counted = await OpenAccount(user.Id, nowUtc)
-            .Where(u => u.AccessFailedCount < below)
-            .ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, u => u.AccessFailedCount + 1), cancellationToken);
+        var counted = await Context.Users
+            .Where(u => u.Id == user.Id
+                && ((u.LockoutEndUtc == null && u.AccessFailedCount < below) || (u.LockoutEndUtc <= nowUtc && below > 0)))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(u => u.AccessFailedCount, u => u.LockoutEndUtc == null ? u.AccessFailedCount + 1 : 1)
+                .SetProperty(u => u.LockoutEndUtc, (DateTime?)null), cancellationToken);
         if (counted == 1)
         {
             outcome = FailedAttemptOutcome.Counted;
         }
         else
         {
-            var locked = await OpenAccount(user.Id, nowUtc)
-                .Where(u => u.AccessFailedCount >= below)
+            var locked = await Context.Users
+                .Where(u => u.Id == user.Id
+                    && ((u.LockoutEndUtc == null && u.AccessFailedCount >= below) || u.LockoutEndUtc <= nowUtc))
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(u => u.AccessFailedCount, maxFailedAttempts)
                     .SetProperty(u => u.LockoutEndUtc, lockoutEndUtc), cancellationToken);
@@ -263,12 +269,59 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
                 outcome = FailedAttemptOutcome.LockedNow;
             }
         }
+        await RefreshLockoutStateAsync(user, cancellationToken);
+        return outcome;
+    }
 
+    public virtual async Task<bool> ForgiveFailedAttemptAsync(
+        TwoFactorUser user, bool lockedByIt, bool resetCount, DateTime nowUtc, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        int changed;
+        if (lockedByIt)
+        {
+            // Nobody else could record an attempt while this attempt's lock stood, so the lock is this attempt's to lift.
+            changed = await Context.Users.Where(u => u.Id == user.Id)
+                .ExecuteUpdateAsync(s =>
+                {
+                    s.SetProperty(u => u.LockoutEndUtc, (DateTime?)null);
+                    if (resetCount)
+                    {
+                        s.SetProperty(u => u.AccessFailedCount, 0);
+                    }
+                    else
+                    {
+                        s.SetProperty(u => u.AccessFailedCount, u => u.AccessFailedCount - 1);
+                    }
+                }, cancellationToken);
+        }
+        else
+        {
+            // Only while the account is open: if a parallel wrong password locked it meanwhile, the lock wins.
+            changed = await Context.Users
+                .Where(u => u.Id == user.Id && (u.LockoutEndUtc == null || u.LockoutEndUtc <= nowUtc))
+                .ExecuteUpdateAsync(s =>
+                {
+                    if (resetCount)
+                    {
+                        s.SetProperty(u => u.AccessFailedCount, 0);
+                    }
+                    else
+                    {
+                        s.SetProperty(u => u.AccessFailedCount, u => u.AccessFailedCount > 0 ? u.AccessFailedCount - 1 : 0);
+                    }
+                }, cancellationToken);
+        }
+        await RefreshLockoutStateAsync(user, cancellationToken);
+        return changed == 1;
+    }
+
+    private async Task RefreshLockoutStateAsync(TwoFactorUser user, CancellationToken cancellationToken)
+    {
         var state = await Context.Users.AsNoTracking().Where(u => u.Id == user.Id)
             .Select(u => new { u.AccessFailedCount, u.LockoutEndUtc })
             .FirstAsync(cancellationToken);
         SetLockoutState(user, state.AccessFailedCount, state.LockoutEndUtc);
-        return outcome;
     }
 
     public virtual async Task UnlockAsync(TwoFactorUser user, CancellationToken cancellationToken)
@@ -296,9 +349,6 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
             entry.Property(u => u.LockoutEndUtc).OriginalValue = lockoutEnd;
         }
     }
-
-    private IQueryable<TwoFactorUser> OpenAccount(string userId, DateTime nowUtc) =>
-        Context.Users.Where(u => u.Id == userId && (u.LockoutEndUtc == null || u.LockoutEndUtc <= nowUtc));
 
     private Task<int> ReadFailedCountAsync(TwoFactorUser user, CancellationToken cancellationToken) =>
         Context.Users.AsNoTracking().Where(u => u.Id == user.Id).Select(u => u.AccessFailedCount)

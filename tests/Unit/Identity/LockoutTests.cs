@@ -94,6 +94,53 @@ public abstract class LockoutTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ASignInAfterATimedLockExpiredStartsTheCountFromZero()
+    {
+        await using var host = new IdentityHost(s => s["TwoFactor:LockoutDuration"] = "00:15:00", database: Database);
+        var user = await host.CreateUserAsync();
+        await using (var scope = host.NewScope())
+        {
+            var loaded = await scope.LoadAsync(user);
+            for (var i = 0; i < 3; i++)
+            {
+                await scope.Users.RecordFailedPasswordAsync(loaded);
+            }
+        }
+        host.Clock.Advance(TimeSpan.FromMinutes(16));
+
+        await using (var scope = host.NewScope())
+        {
+            var loaded = await scope.LoadAsync(user);
+            Assert.True(await scope.Users.CheckPasswordAsync(loaded, IdentityHost.Password));
+            await scope.Users.ResetAccessFailedCountAsync(loaded);
+        }
+
+        Assert.Equal(0, (await host.ReloadAsync(user)).AccessFailedCount);
+        await using (var scope = host.NewScope())
+        {
+            // One typo after that is one failure, not a new lock (and a new text).
+            Assert.Equal(FailedAttemptOutcome.Counted, await scope.Users.RecordFailedPasswordAsync(await scope.LoadAsync(user)));
+        }
+    }
+
+    [Fact]
+    public async Task TheStoreResetsTheCountWhateverTheLockEndDateIs()
+    {
+        var user = await _host.CreateUserAsync();
+        await FailAsync(user, 3);
+
+        await using (var scope = _host.NewScope())
+        {
+            var loaded = await scope.LoadAsync(user);
+            await ((IUserLockoutStore<TwoFactorUser>)scope.Store).ResetAccessFailedCountAsync(loaded, CancellationToken.None);
+        }
+
+        var after = await _host.ReloadAsync(user);
+        Assert.Equal(0, after.AccessFailedCount);
+        Assert.NotNull(after.LockoutEndUtc); // Identity's contract: the count only; the lock is the lock end date's business.
+    }
+
+    [Fact]
     public async Task MaxFailedAccessAttemptsIsConfigurable()
     {
         await using var host = new IdentityHost(s => s["TwoFactor:MaxFailedAccessAttempts"] = "5", database: Database);

@@ -4,7 +4,6 @@ using IdentityTwoFactor.Identity;
 using IdentityTwoFactor.Tests.Unit.Support;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Options;
 
 namespace IdentityTwoFactor.Tests.Unit.Site;
 
@@ -117,7 +116,7 @@ public sealed partial class EnumerationTests : IAsyncLifetime
     [Fact]
     public async Task AnUnknownEmailCostsOnePasswordHashCheckLikeAWrongPassword()
     {
-        var counter = new CountingHasher();
+        var counter = new CountingPasswordHasher();
         await using var site = await SiteFactory.StartAsync(configureServices: s =>
             s.AddScoped<IPasswordHasher<TwoFactorUser>>(_ => counter));
         var known = $"user-{Guid.NewGuid():N}@example.com";
@@ -133,21 +132,6 @@ public sealed partial class EnumerationTests : IAsyncLifetime
 
         Assert.Equal(1, forKnown);
         Assert.Equal(forKnown, forUnknown);
-    }
-
-    /// <summary>Identity's real hasher (cheap settings), counting verifications.</summary>
-    private sealed class CountingHasher : IPasswordHasher<TwoFactorUser>
-    {
-        private readonly PasswordHasher<TwoFactorUser> _inner = new(Options.Create(new PasswordHasherOptions { IterationCount = 1000 }));
-        public int Verifications;
-
-        public string HashPassword(TwoFactorUser user, string password) => _inner.HashPassword(user, password);
-
-        public PasswordVerificationResult VerifyHashedPassword(TwoFactorUser user, string hashedPassword, string providedPassword)
-        {
-            Interlocked.Increment(ref Verifications);
-            return _inner.VerifyHashedPassword(user, hashedPassword, providedPassword);
-        }
     }
 
     /// <summary>Posts the form from a fresh client and returns everything visible: status, Location, cookie names,
