@@ -12,7 +12,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
     public partial class PostgresSiteDbContextModel
     {
         private PostgresSiteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("eae63ecb-9c21-4272-a002-d11c52b59890"), entityTypeCount: 5)
+            : base(skipDetectChanges: false, modelId: new Guid("d5deadd9-7a88-4761-b787-11c564995ee1"), entityTypeCount: 6)
         {
         }
 
@@ -20,15 +20,18 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
         {
             var securityEvent = SecurityEventEntityType.Create(this);
             var sendBudget = SendBudgetEntityType.Create(this);
+            var userSession = UserSessionEntityType.Create(this);
             var twoFactorUser = TwoFactorUserEntityType.Create(this);
             var userCode = UserCodeEntityType.Create(this);
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
 
             SecurityEventEntityType.CreateForeignKey1(securityEvent, twoFactorUser);
+            UserSessionEntityType.CreateForeignKey1(userSession, twoFactorUser);
             UserCodeEntityType.CreateForeignKey1(userCode, twoFactorUser);
 
             SecurityEventEntityType.CreateAnnotations(securityEvent);
             SendBudgetEntityType.CreateAnnotations(sendBudget);
+            UserSessionEntityType.CreateAnnotations(userSession);
             TwoFactorUserEntityType.CreateAnnotations(twoFactorUser);
             UserCodeEntityType.CreateAnnotations(userCode);
             DataProtectionKeyEntityType.CreateAnnotations(dataProtectionKey);

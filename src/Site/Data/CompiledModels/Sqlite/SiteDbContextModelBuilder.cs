@@ -11,7 +11,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
     public partial class SiteDbContextModel
     {
         private SiteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("0412e713-e875-43b7-bd2b-1f638b252f47"), entityTypeCount: 5)
+            : base(skipDetectChanges: false, modelId: new Guid("3c4b39af-550e-4c95-a348-900053c2483c"), entityTypeCount: 6)
         {
         }
 
@@ -19,15 +19,18 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
         {
             var securityEvent = SecurityEventEntityType.Create(this);
             var sendBudget = SendBudgetEntityType.Create(this);
+            var userSession = UserSessionEntityType.Create(this);
             var twoFactorUser = TwoFactorUserEntityType.Create(this);
             var userCode = UserCodeEntityType.Create(this);
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
 
             SecurityEventEntityType.CreateForeignKey1(securityEvent, twoFactorUser);
+            UserSessionEntityType.CreateForeignKey1(userSession, twoFactorUser);
             UserCodeEntityType.CreateForeignKey1(userCode, twoFactorUser);
 
             SecurityEventEntityType.CreateAnnotations(securityEvent);
             SendBudgetEntityType.CreateAnnotations(sendBudget);
+            UserSessionEntityType.CreateAnnotations(userSession);
             TwoFactorUserEntityType.CreateAnnotations(twoFactorUser);
             UserCodeEntityType.CreateAnnotations(userCode);
             DataProtectionKeyEntityType.CreateAnnotations(dataProtectionKey);
