@@ -1,4 +1,5 @@
 using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Identity.Sessions;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
@@ -24,12 +25,14 @@ public class SiteDbContext : DbContext, ITwoFactorDbContext, IDataProtectionKeyC
     public DbSet<UserCode> UserCodes => Set<UserCode>();
     public DbSet<SendBudget> SendBudgets => Set<SendBudget>();
     public DbSet<SecurityEvent> SecurityEvents => Set<SecurityEvent>();
+    public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
         base.OnModelCreating(modelBuilder);
         modelBuilder.ApplyTwoFactorModel();
+        modelBuilder.ApplyServerSessionModel();
         modelBuilder.Entity<DataProtectionKey>().ToTable("DataProtectionKeys");
     }
 }

@@ -8,4 +8,8 @@ public static class CodePurposes
     public const string ResetPassword = "ResetPassword";
     public const string ConfirmPhone = "ConfirmPhone";
     public const string SignIn = "TwoFactor";
+
+    /// <summary>Texted to the <em>current</em> confirmed number to approve moving the account to the number that
+    /// follows the prefix: the phone is the second factor, so a stolen session cannot replace it alone.</summary>
+    public const string ApprovePhoneChangePrefix = "ApprovePhoneChange:";
 }

@@ -28,6 +28,7 @@ public static class SecurityEventKinds
     public const string TwoFactorOn = "TwoFactorOn";
     public const string TwoFactorOff = "TwoFactorOff";
     public const string SignedOutElsewhere = "SignedOutElsewhere";
+    public const string SessionEnded = "SessionEnded";
 
     public static string Describe(string kind) => kind switch
     {
@@ -45,6 +46,7 @@ public static class SecurityEventKinds
         TwoFactorOn => "Texted code at every sign-in turned on",
         TwoFactorOff => "Texted code at every sign-in turned off",
         SignedOutElsewhere => "Signed out of every other browser",
+        SessionEnded => "Signed out of one browser from the account page",
         _ => kind,
     };
 }

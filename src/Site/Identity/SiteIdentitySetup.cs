@@ -1,4 +1,5 @@
 using IdentityTwoFactor.Data;
+using IdentityTwoFactor.Identity.Sessions;
 using Microsoft.AspNetCore.Identity;
 
 namespace IdentityTwoFactor.Identity;
@@ -28,7 +29,8 @@ public static class SiteIdentitySetup
             })
             .AddSignInManager()
             .AddPasswordValidator<PasswordLengthValidator>()
-            .AddSmsTwoFactor<SiteDbContext>();
+            .AddSmsTwoFactor<SiteDbContext>()
+            .AddServerSideSessions<SiteDbContext>();
         services.ConfigureApplicationCookie(options =>
         {
             options.LoginPath = "/login";
@@ -55,8 +57,9 @@ public static class SiteIdentitySetup
             options.Cookie.HttpOnly = true;
             options.Cookie.SecurePolicy = IdentityTwoFactor.Web.SecurityHeaders.CookieSecurity(builder.Environment);
         });
-        // Every request checks the security stamp, so a password change or "sign out everywhere else" ends other
-        // sessions at their next request instead of up to 30 minutes later.
+        // Sessions live in the database (AddServerSideSessions): signing out, a password change or reset, and "sign out"
+        // on the account page delete them at once. The security stamp is still checked on every request, so any other
+        // stamp change (a new phone number, the second factor turned off) ends other sessions at their next request.
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
         services.AddHostedService<SecurityEventPruner>();
         return builder;

@@ -64,10 +64,11 @@ public partial class SmsCodeTokenProvider(
         => !string.IsNullOrEmpty(await manager.GetPhoneNumberAsync(user))
            && (!options.Value.RequireConfirmedPhone || await manager.IsPhoneNumberConfirmedAsync(user));
 
-    /// <summary>Texts a notice (no code) when <c>TwoFactor:Notices</c> is on. A failed notice is logged, never fatal.</summary>
-    public virtual async Task SendNoticeAsync(string? phone, string what, CancellationToken cancellationToken = default)
+    /// <summary>Texts a notice (no code) when <c>TwoFactor:Notices</c> is on, or <paramref name="always"/> (a change of
+    /// the number itself, which its owners must hear of). A failed notice is logged, never fatal.</summary>
+    public virtual async Task SendNoticeAsync(string? phone, string what, bool always = false, CancellationToken cancellationToken = default)
     {
-        if (!options.Value.Notices || string.IsNullOrEmpty(phone))
+        if ((!options.Value.Notices && !always) || string.IsNullOrEmpty(phone))
         {
             return;
         }
@@ -212,6 +213,8 @@ public partial class SmsCodeTokenProvider(
         CodePurposes.ResetPassword => "to reset your password",
         CodePurposes.ConfirmPhone => "to confirm this phone number",
         _ when purpose.StartsWith(ChangePhonePrefix, StringComparison.Ordinal) => "to confirm this phone number",
+        _ when purpose.StartsWith(CodePurposes.ApprovePhoneChangePrefix, StringComparison.Ordinal) =>
+            $"to approve moving your account to the mobile number {PhoneMask.Mask(purpose[CodePurposes.ApprovePhoneChangePrefix.Length..])}. If this wasn't you, reset your password now",
         _ => "to sign in",
     };
 

@@ -1,3 +1,4 @@
+using IdentityTwoFactor.Identity.Sessions;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,6 +25,7 @@ public partial class TwoFactorUserManager(
     : UserManager<TwoFactorUser>(store, optionsAccessor, passwordHasher, userValidators, passwordValidators, keyNormalizer, errors, services, logger)
 {
     private readonly ISecurityEventLog? _events = services.GetService(typeof(ISecurityEventLog)) as ISecurityEventLog;
+    private readonly IUserSessionStore? _sessions = services.GetService(typeof(IUserSessionStore)) as IUserSessionStore;
 
     protected SmsCodeTokenProvider Codes { get; } = codes;
     protected TwoFactorOptions TwoFactor => twoFactorOptions.Value;
@@ -93,13 +95,35 @@ public partial class TwoFactorUserManager(
         return result;
     }
 
-    /// <summary>Identity's change (current password required, new security stamp so other sessions end), recorded,
-    /// and a notice texted when notices are on.</summary>
+    /// <summary>Identity's change, with the current password checked under the lockout rule (a wrong one counts like a
+    /// wrong password at sign-in), then <see cref="SetNewPasswordAsync"/>.</summary>
     public override async Task<IdentityResult> ChangePasswordAsync(TwoFactorUser user, string currentPassword, string newPassword)
     {
-        var result = await base.ChangePasswordAsync(user, currentPassword, newPassword);
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(user);
+        if (await CheckPasswordWithLockoutAsync(user, currentPassword) != PasswordCheckResult.Success)
+        {
+            return IdentityResult.Failed(ErrorDescriber.PasswordMismatch());
+        }
+        return await SetNewPasswordAsync(user, newPassword);
+    }
+
+    /// <summary>Sets a new password for a user whose current password was just checked: validated, hashed, a new security
+    /// stamp, every session ended at once (the caller signs its own browser in again), recorded, and a notice texted when
+    /// notices are on.</summary>
+    public virtual async Task<IdentityResult> SetNewPasswordAsync(TwoFactorUser user, string newPassword)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(user);
+        var result = await UpdatePasswordHash(user, newPassword, validatePassword: true);
+        if (!result.Succeeded)
+        {
+            return result;
+        }
+        result = await UpdateUserAsync(user);
         if (result.Succeeded)
         {
+            await EndSessionsAsync(user);
             await RecordEventAsync(user, SecurityEventKinds.PasswordChanged);
             await Codes.SendNoticeAsync(user.PhoneNumber, "Your password was just changed.");
         }
@@ -117,9 +141,81 @@ public partial class TwoFactorUserManager(
         return result;
     }
 
-    /// <summary>Identity's change with a code texted to the new number (our provider binds it to that number). The
-    /// old number gets a notice when notices are on; confirming the current number is recorded as a confirmation.</summary>
+    /// <summary>Identity's change with a code texted to the new number (our provider binds it to that number). A wrong
+    /// code counts toward the lock like a wrong password. See <see cref="ChangePhoneAsync"/> for the page's whole rule.</summary>
     public override async Task<IdentityResult> ChangePhoneNumberAsync(TwoFactorUser user, string phoneNumber, string token)
+    {
+        var result = await ApplyPhoneChangeAsync(user, phoneNumber, token);
+        if (!result.Succeeded)
+        {
+            await RecordFailedCodeAsync(user);
+        }
+        return result;
+    }
+
+    /// <summary>
+    /// Starts moving the account to <paramref name="newPhone"/> (the caller has just checked the current password): a
+    /// code to the new number, and, when the account has a confirmed number, a code to that current number to approve
+    /// the move. Both texts belong to one request, so the second skips the cooldown the first just started (the hourly
+    /// and daily caps still count both).
+    /// </summary>
+    public virtual async Task<PhoneChangeStart> StartPhoneChangeAsync(TwoFactorUser user, string newPhone, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        string? approvalSentTo = null;
+        if (NeedsApproval(user, newPhone))
+        {
+            var approval = await SendCodeAsync(user, CodePurposes.ApprovePhoneChangePrefix + newPhone, ignoreCooldown: false, cancellationToken);
+            if (!approval.Sent)
+            {
+                return new PhoneChangeStart(approval, null);
+            }
+            approvalSentTo = approval.MaskedPhone;
+        }
+        var code = await SendCodeAsync(user, SmsCodeTokenProvider.ChangePhonePrefix + newPhone, ignoreCooldown: approvalSentTo is not null, cancellationToken);
+        return new PhoneChangeStart(code, approvalSentTo);
+    }
+
+    /// <summary>
+    /// Moves the account to <paramref name="newPhone"/>: the code texted to the new number, and, when the account has a
+    /// confirmed number, the approval code texted to it (<see cref="StartPhoneChangeAsync"/>). A wrong code counts toward the
+    /// lock like a wrong password; either code once tried is used up. Both numbers get a notice of the change, whatever
+    /// <c>TwoFactor:Notices</c> says.
+    /// </summary>
+    public virtual async Task<PhoneChangeResult> ChangePhoneAsync(TwoFactorUser user, string newPhone, string newNumberCode, string? approvalCode)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (await IsLockedOutAsync(user))
+        {
+            return PhoneChangeResult.Locked;
+        }
+        if (NeedsApproval(user, newPhone)
+            && await CheckCodeAsync(user, CodePurposes.ApprovePhoneChangePrefix + newPhone, approvalCode ?? "") != CodeCheckResult.Valid)
+        {
+            return await CountWrongCodeAsync(user);
+        }
+        if (!(await ApplyPhoneChangeAsync(user, newPhone, newNumberCode)).Succeeded)
+        {
+            return await CountWrongCodeAsync(user);
+        }
+        return PhoneChangeResult.Changed;
+    }
+
+    /// <summary>Only a confirmed number can approve: an unconfirmed one never proved it belongs to the owner.</summary>
+    public static bool NeedsApproval(TwoFactorUser user, string newPhone) =>
+        user.PhoneNumberConfirmed && !string.IsNullOrEmpty(user.PhoneNumber) && !string.Equals(user.PhoneNumber, newPhone, StringComparison.Ordinal);
+
+    private async Task<PhoneChangeResult> CountWrongCodeAsync(TwoFactorUser user) =>
+        await RecordFailedCodeAsync(user) switch
+        {
+            FailedAttemptOutcome.LockedNow => PhoneChangeResult.LockedNow,
+            FailedAttemptOutcome.AlreadyLocked => PhoneChangeResult.Locked,
+            _ => PhoneChangeResult.WrongCode,
+        };
+
+    /// <summary>Identity's change (code checked by our provider, number set and confirmed, new security stamp), recorded;
+    /// a real change is announced to the old number and the new one.</summary>
+    private async Task<IdentityResult> ApplyPhoneChangeAsync(TwoFactorUser user, string phoneNumber, string token)
     {
         var old = user.PhoneNumber;
         var result = await base.ChangePhoneNumberAsync(user, phoneNumber, token);
@@ -129,12 +225,10 @@ public partial class TwoFactorUserManager(
             await RecordEventAsync(user, changed ? SecurityEventKinds.PhoneChanged : SecurityEventKinds.PhoneConfirmed);
             if (changed)
             {
-                await Codes.SendNoticeAsync(old, "The mobile phone number of your account was just changed.");
+                const string Notice = "The mobile phone number of your account was just changed.";
+                await Codes.SendNoticeAsync(old, Notice, always: true);
+                await Codes.SendNoticeAsync(phoneNumber, Notice, always: true);
             }
-        }
-        else
-        {
-            await RecordEventAsync(user, SecurityEventKinds.CodeFailed);
         }
         return result;
     }
@@ -152,16 +246,37 @@ public partial class TwoFactorUserManager(
         return result;
     }
 
-    /// <summary>Ends every other session: a new security stamp fails their cookies at the next validation.</summary>
+    /// <summary>Ends every session of the user at once and gives it a new security stamp; the caller signs its own
+    /// browser in again.</summary>
     public virtual async Task<IdentityResult> SignOutEverywhereElseAsync(TwoFactorUser user)
     {
         var result = await UpdateSecurityStampAsync(user);
         if (result.Succeeded)
         {
+            await EndSessionsAsync(user);
             await RecordEventAsync(user, SecurityEventKinds.SignedOutElsewhere);
         }
         return result;
     }
+
+    /// <summary>Ends one of the user's sessions (never another user's); true when it was live.</summary>
+    public virtual async Task<bool> EndSessionAsync(TwoFactorUser user, string sessionId)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (_sessions is null || !await _sessions.EndAsync(user.Id, sessionId, CancellationToken))
+        {
+            return false;
+        }
+        await RecordEventAsync(user, SecurityEventKinds.SessionEnded);
+        return true;
+    }
+
+    /// <summary>The user's live sessions (server-side sessions registered), most recently seen first.</summary>
+    public virtual Task<IReadOnlyList<UserSession>> ListSessionsAsync(TwoFactorUser user) =>
+        _sessions is null ? Task.FromResult<IReadOnlyList<UserSession>>([]) : _sessions.ListAsync(user.Id, CancellationToken);
+
+    private Task EndSessionsAsync(TwoFactorUser user) =>
+        _sessions is null ? Task.CompletedTask : _sessions.EndAllAsync(user.Id, CancellationToken);
 
     /// <summary>Adds an event to the account's security activity (when a log is registered).</summary>
     public virtual Task RecordEventAsync(TwoFactorUser user, string kind) =>
@@ -178,6 +293,7 @@ public partial class TwoFactorUserManager(
         if (result.Succeeded)
         {
             await UnlockAsync(user);
+            await EndSessionsAsync(user);
             await RecordEventAsync(user, SecurityEventKinds.PasswordReset);
             await Codes.SendNoticeAsync(user.PhoneNumber, "Your password was just reset with a texted code.");
         }

@@ -11,6 +11,17 @@ public sealed partial class FormClient(HttpClient http, Func<string, string?>? c
 
     public HttpClient Http { get; } = http;
 
+    /// <summary>The client's cookie jar, when the test can reach it (clients made by <see cref="SiteFactory.NewClient"/>).</summary>
+    public CookieContainer? Cookies { get; init; }
+
+    /// <summary>Copies one cookie of this client into <paramref name="other"/>'s jar, as an attacker who stole it would.</summary>
+    public void CopyCookieTo(FormClient other, string name)
+    {
+        var uri = Http.BaseAddress!;
+        var cookie = Cookies!.GetCookies(uri)[name] ?? throw new InvalidOperationException($"The client has no cookie {name}.");
+        other.Cookies!.Add(uri, new Cookie(cookie.Name, cookie.Value, cookie.Path, cookie.Domain) { Secure = cookie.Secure, HttpOnly = cookie.HttpOnly });
+    }
+
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex TokenPattern();
 

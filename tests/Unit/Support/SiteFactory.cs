@@ -78,14 +78,13 @@ public sealed class SiteFactory : WebApplicationFactory<Program>
         });
     }
 
-    /// <summary>A browser-like client: its own cookies, no automatic redirects, HTTPS so secure cookies flow.</summary>
-    public FormClient NewClient() =>
-        new(CreateClient(new WebApplicationFactoryClientOptions
-        {
-            AllowAutoRedirect = false,
-            HandleCookies = true,
-            BaseAddress = new Uri("https://localhost"),
-        }), RingCentral.LastCodeSentTo);
+    /// <summary>A browser-like client: its own cookies (<see cref="FormClient.Cookies"/>), no automatic redirects, HTTPS so
+    /// secure cookies flow.</summary>
+    public FormClient NewClient()
+    {
+        var jar = new System.Net.CookieContainer();
+        return new(CreateDefaultClient(new Uri("https://localhost"), new CookieJarHandler(jar)), RingCentral.LastCodeSentTo) { Cookies = jar };
+    }
 
     public async Task<T> WithDbAsync<T>(Func<SiteDbContext, Task<T>> query)
     {

@@ -26,17 +26,26 @@ public class PasswordModel(TwoFactorUserManager users, TwoFactorSignInManager si
         {
             return Page();
         }
-        var result = await users.ChangePasswordAsync(me, Input.CurrentPassword, Input.NewPassword);
+        switch (await users.CheckPasswordWithLockoutAsync(me, Input.CurrentPassword))
+        {
+            case PasswordCheckResult.Wrong:
+                ModelState.AddModelError("Input.CurrentPassword", "The current password is not right.");
+                return Page();
+            case PasswordCheckResult.LockedNow:
+                return await SignedInLockout.LeaveAsync(this, signIn, users, me, lockedByThisAttempt: true);
+            case PasswordCheckResult.Locked:
+                return await SignedInLockout.LeaveAsync(this, signIn, users, me, lockedByThisAttempt: false);
+        }
+        var result = await users.SetNewPasswordAsync(me, Input.NewPassword);
         if (!result.Succeeded)
         {
             foreach (var error in result.Errors)
             {
-                ModelState.AddModelError(error.Code == "PasswordMismatch" ? "Input.CurrentPassword" : "Input.NewPassword",
-                    error.Code == "PasswordMismatch" ? "The current password is not right." : error.Description);
+                ModelState.AddModelError("Input.NewPassword", error.Description);
             }
             return Page();
         }
-        // The new security stamp ends other sessions; this one gets a fresh cookie.
+        // Every session was ended; this browser gets a new one.
         await signIn.RefreshSignInAsync(me);
         TempData.Info("Your password was changed. Every other browser was signed out.");
         return RedirectToPage("/Account/Index");

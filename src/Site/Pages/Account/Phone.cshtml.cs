@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Sms;
 using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
@@ -7,7 +8,11 @@ using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace IdentityTwoFactor.Pages.Account;
 
-/// <summary>Changing the number takes effect only once a code texted to the new number is entered.</summary>
+/// <summary>
+/// Changing the number takes the current password, then the code texted to the new number and, when the account has a
+/// confirmed number, the code texted to that current number: the phone is the second factor, so a stolen session (even
+/// with the password) cannot replace it. Wrong passwords and codes here count toward the lock.
+/// </summary>
 [Authorize]
 public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signIn, PhoneNumberNormalizer phones) : PageModel
 {
@@ -19,7 +24,18 @@ public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signI
     /// <summary>The new number waiting for its code (E.164), if any.</summary>
     public string? Pending { get; private set; }
 
-    public void OnGet() => Pending = TempData.Peek(PendingKey) as string;
+    /// <summary>The masked current number whose approval code the confirmation form asks for; null when none is needed.</summary>
+    public string? ApproverMasked { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        if (await users.GetUserAsync(User) is not { } me)
+        {
+            return Challenge();
+        }
+        ShowPending(me);
+        return Page();
+    }
 
     public async Task<IActionResult> OnPostAsync()
     {
@@ -28,6 +44,7 @@ public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signI
             return Challenge();
         }
         ModelState.Remove("Input.Code");
+        ModelState.Remove("Input.CurrentPhoneCode");
         var phone = phones.ToE164(Input.Phone);
         if (phone is null)
         {
@@ -37,18 +54,36 @@ public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signI
         {
             ModelState.AddModelError("Input.Phone", "That is already your mobile phone number.");
         }
+        if (string.IsNullOrEmpty(Input.CurrentPassword))
+        {
+            ModelState.AddModelError("Input.CurrentPassword", "Enter your current password.");
+        }
         if (!ModelState.IsValid)
         {
+            ShowPending(me);
             return Page();
         }
-        var sent = await users.SendCodeAsync(me, SmsCodeTokenProvider.ChangePhonePrefix + phone, HttpContext.RequestAborted);
+        switch (await users.CheckPasswordWithLockoutAsync(me, Input.CurrentPassword!))
+        {
+            case PasswordCheckResult.Wrong:
+                ModelState.AddModelError("Input.CurrentPassword", "The current password is not right.");
+                ShowPending(me);
+                return Page();
+            case PasswordCheckResult.LockedNow:
+                return await SignedInLockout.LeaveAsync(this, signIn, users, me, lockedByThisAttempt: true);
+            case PasswordCheckResult.Locked:
+                return await SignedInLockout.LeaveAsync(this, signIn, users, me, lockedByThisAttempt: false);
+        }
+        var sent = await users.StartPhoneChangeAsync(me, phone!, HttpContext.RequestAborted);
         if (!sent.Sent)
         {
-            TempData.Error(SmsMessages.SendFailed(sent));
+            TempData.Error(SmsMessages.SendFailed(sent.NewNumber));
             return RedirectToPage();
         }
         TempData[PendingKey] = phone;
-        TempData.Info($"We texted a 6-digit code to {sent.MaskedPhone}. Enter it to make it your number.");
+        TempData.Info(sent.ApprovalSentTo is { } current
+            ? $"We texted a 6-digit code to the new number {sent.NewNumber.MaskedPhone} and another to your current number {current}. Enter both to make the new number yours."
+            : $"We texted a 6-digit code to {sent.NewNumber.MaskedPhone}. Enter it to make it your number.");
         return RedirectToPage();
     }
 
@@ -60,27 +95,47 @@ public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signI
         }
         var pending = TempData.Peek(PendingKey) as string;
         ModelState.Remove("Input.Phone");
+        ModelState.Remove("Input.CurrentPassword");
         if (pending is null)
         {
-            TempData.Error("Enter the new number first.");
+            TempData.Error("Enter the new number and your password first.");
             return RedirectToPage();
+        }
+        if (TwoFactorUserManager.NeedsApproval(me, pending) && !CodeHasher.IsWellFormed(Input.CurrentPhoneCode))
+        {
+            ModelState.AddModelError("Input.CurrentPhoneCode", "Enter the 6-digit code texted to your current number.");
         }
         if (!ModelState.IsValid)
         {
-            Pending = pending;
+            ShowPending(me);
             return Page();
         }
-        var state = await users.GetCodeStateAsync(me, SmsCodeTokenProvider.ChangePhonePrefix + pending);
-        var result = await users.ChangePhoneNumberAsync(me, pending, Input.Code!);
-        if (!result.Succeeded)
+        switch (await users.ChangePhoneAsync(me, pending, Input.Code!, Input.CurrentPhoneCode))
         {
-            TempData.Error(SmsMessages.CodeRejected(state));
-            return RedirectToPage();
+            case PhoneChangeResult.Changed:
+                break;
+            case PhoneChangeResult.LockedNow:
+                TempData.Remove(PendingKey);
+                return await SignedInLockout.LeaveAsync(this, signIn, users, me, lockedByThisAttempt: true);
+            case PhoneChangeResult.Locked:
+                TempData.Remove(PendingKey);
+                return await SignedInLockout.LeaveAsync(this, signIn, users, me, lockedByThisAttempt: false);
+            default:
+                // Every code tried is used up: the next try starts again with the password.
+                TempData.Remove(PendingKey);
+                TempData.Error("A code was not right, or has expired. Nothing was changed: enter the new number and your password again to get new codes.");
+                return RedirectToPage();
         }
         TempData.Remove(PendingKey);
         await signIn.RefreshSignInAsync(me);
-        TempData.Info($"Your mobile phone number is now {Sms.PhoneMask.Mask(pending)}.");
+        TempData.Info($"Your mobile phone number is now {PhoneMask.Mask(pending)}. We texted both numbers to say so.");
         return RedirectToPage("/Account/Index");
+    }
+
+    private void ShowPending(TwoFactorUser me)
+    {
+        Pending = TempData.Peek(PendingKey) as string;
+        ApproverMasked = Pending is not null && TwoFactorUserManager.NeedsApproval(me, Pending) ? PhoneMask.Mask(me.PhoneNumber) : null;
     }
 
     public sealed class InputModel
@@ -89,8 +144,15 @@ public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signI
         [Display(Name = "New mobile phone")]
         public string? Phone { get; set; }
 
+        [StringLength(1024)]
+        [Display(Name = "Current password")]
+        public string? CurrentPassword { get; set; }
+
         [VerificationCode]
         [Display(Name = "Code texted to the new number")]
         public string? Code { get; set; }
+
+        [Display(Name = "Code texted to your current number")]
+        public string? CurrentPhoneCode { get; set; }
     }
 }

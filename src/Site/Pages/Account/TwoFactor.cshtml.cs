@@ -36,10 +36,15 @@ public class TwoFactorModel(TwoFactorUserManager users, TwoFactorSignInManager s
         {
             return Page();
         }
-        if (!await users.CheckPasswordAsync(me, Input.CurrentPassword))
+        switch (await users.CheckPasswordWithLockoutAsync(me, Input.CurrentPassword))
         {
-            ModelState.AddModelError("Input.CurrentPassword", "The current password is not right.");
-            return Page();
+            case PasswordCheckResult.Wrong:
+                ModelState.AddModelError("Input.CurrentPassword", "The current password is not right.");
+                return Page();
+            case PasswordCheckResult.LockedNow:
+                return await SignedInLockout.LeaveAsync(this, signIn, users, me, lockedByThisAttempt: true);
+            case PasswordCheckResult.Locked:
+                return await SignedInLockout.LeaveAsync(this, signIn, users, me, lockedByThisAttempt: false);
         }
         var turnOn = !me.TwoFactorEnabled;
         if (turnOn && !me.PhoneNumberConfirmed)

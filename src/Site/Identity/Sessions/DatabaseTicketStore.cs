@@ -1,0 +1,154 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace IdentityTwoFactor.Identity.Sessions;
+
+/// <summary>
+/// Identity's application cookie backed by sessions in the database (<see cref="CookieAuthenticationOptions.SessionStore"/>):
+/// the cookie holds a random 256-bit session key, the database its SHA-256 and the ticket. Signing out deletes the row, so
+/// a copy of the cookie stops working at once, on every instance. Each call runs in a scope of its own, so it never saves
+/// changes that a page's DbContext is tracking.
+/// </summary>
+public sealed class DatabaseTicketStore<TContext>(IServiceScopeFactory scopes, TimeProvider time, IOptions<IdentityOptions> identity)
+    : ITicketStore, IUserSessionStore
+    where TContext : DbContext
+{
+    /// <summary>"Last seen" (and the sliding expiry) are written at most this often per session, not on every request.</summary>
+    private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
+
+    public Task<string> StoreAsync(AuthenticationTicket ticket) => StoreAsync(ticket, CancellationToken.None);
+
+    public Task<string> StoreAsync(AuthenticationTicket ticket, CancellationToken cancellationToken) => StoreAsync(ticket, null!, cancellationToken);
+
+    public async Task<string> StoreAsync(AuthenticationTicket ticket, HttpContext httpContext, CancellationToken cancellationToken)
+    {
+        var key = WebEncoders.Base64UrlEncode(RandomNumberGenerator.GetBytes(32));
+        var now = time.GetUtcNow().UtcDateTime;
+        var session = new UserSession
+        {
+            Id = SessionIds.Of(key),
+            UserId = ticket.Principal.FindFirstValue(identity.Value.ClaimsIdentity.UserIdClaimType)
+                ?? throw new InvalidOperationException("A sign-in ticket without a user id cannot be stored."),
+            Ticket = TicketSerializer.Default.Serialize(ticket),
+            CreatedUtc = now,
+            LastSeenUtc = now,
+            ExpiresUtc = ticket.Properties.ExpiresUtc?.UtcDateTime,
+            IpAddress = httpContext?.Connection.RemoteIpAddress?.ToString(),
+            UserAgent = Clean(httpContext?.Request.Headers.UserAgent.ToString()),
+        };
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TContext>();
+        db.Set<UserSession>().Add(session);
+        await db.SaveChangesAsync(cancellationToken);
+        httpContext?.Items[SessionIds.CurrentItem] = session.Id;
+        return key;
+    }
+
+    public Task RenewAsync(string key, AuthenticationTicket ticket) => RenewAsync(key, ticket, CancellationToken.None);
+
+    public Task RenewAsync(string key, AuthenticationTicket ticket, CancellationToken cancellationToken) => RenewAsync(key, ticket, null!, cancellationToken);
+
+    /// <summary>Identity renews the cookie on every request (the security stamp is checked each time); the row is written
+    /// only when a minute has passed, which keeps "last seen" and the sliding expiry close enough at one write a minute.</summary>
+    public async Task RenewAsync(string key, AuthenticationTicket ticket, HttpContext httpContext, CancellationToken cancellationToken)
+    {
+        var id = SessionIds.Of(key);
+        var now = time.GetUtcNow().UtcDateTime;
+        var seenBefore = now - TouchInterval;
+        var blob = TicketSerializer.Default.Serialize(ticket);
+        var expires = ticket.Properties.ExpiresUtc?.UtcDateTime;
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<TContext>().Set<UserSession>()
+            .Where(s => s.Id == id && s.LastSeenUtc <= seenBefore)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(x => x.Ticket, blob)
+                .SetProperty(x => x.ExpiresUtc, expires)
+                .SetProperty(x => x.LastSeenUtc, now), cancellationToken);
+    }
+
+    public Task<AuthenticationTicket?> RetrieveAsync(string key) => RetrieveAsync(key, CancellationToken.None);
+
+    public Task<AuthenticationTicket?> RetrieveAsync(string key, CancellationToken cancellationToken) => RetrieveAsync(key, null!, cancellationToken);
+
+    public async Task<AuthenticationTicket?> RetrieveAsync(string key, HttpContext httpContext, CancellationToken cancellationToken)
+    {
+        var id = SessionIds.Of(key);
+        await using var scope = scopes.CreateAsyncScope();
+        var row = await scope.ServiceProvider.GetRequiredService<TContext>().Set<UserSession>().AsNoTracking()
+            .Where(s => s.Id == id)
+            .Select(s => new { s.Ticket, s.ExpiresUtc })
+            .FirstOrDefaultAsync(cancellationToken);
+        if (row is null || row.ExpiresUtc <= time.GetUtcNow().UtcDateTime)
+        {
+            return null;
+        }
+        httpContext?.Items[SessionIds.CurrentItem] = id;
+        return TicketSerializer.Default.Deserialize(row.Ticket);
+    }
+
+    public Task RemoveAsync(string key) => RemoveAsync(key, CancellationToken.None);
+
+    public Task RemoveAsync(string key, CancellationToken cancellationToken) => RemoveAsync(key, null!, cancellationToken);
+
+    public async Task RemoveAsync(string key, HttpContext httpContext, CancellationToken cancellationToken)
+    {
+        var id = SessionIds.Of(key);
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<TContext>().Set<UserSession>().Where(s => s.Id == id).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    public async Task<IReadOnlyList<UserSession>> ListAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<TContext>().Set<UserSession>().AsNoTracking()
+            .Where(s => s.UserId == userId && (s.ExpiresUtc == null || s.ExpiresUtc > now))
+            .OrderByDescending(s => s.LastSeenUtc).ThenBy(s => s.Id)
+            .Select(s => new UserSession
+            {
+                Id = s.Id,
+                UserId = s.UserId,
+                CreatedUtc = s.CreatedUtc,
+                LastSeenUtc = s.LastSeenUtc,
+                ExpiresUtc = s.ExpiresUtc,
+                IpAddress = s.IpAddress,
+                UserAgent = s.UserAgent,
+            })
+            .ToListAsync(cancellationToken);
+    }
+
+    public async Task<bool> EndAsync(string userId, string sessionId, CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<TContext>().Set<UserSession>()
+            .Where(s => s.Id == sessionId && s.UserId == userId)
+            .ExecuteDeleteAsync(cancellationToken) == 1;
+    }
+
+    public async Task<int> EndAllAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<TContext>().Set<UserSession>()
+            .Where(s => s.UserId == userId)
+            .ExecuteDeleteAsync(cancellationToken);
+    }
+
+    public async Task<int> PruneAsync(CancellationToken cancellationToken = default)
+    {
+        var now = time.GetUtcNow().UtcDateTime;
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<TContext>().Set<UserSession>()
+            .Where(s => s.ExpiresUtc != null && s.ExpiresUtc <= now)
+            .ExecuteDeleteAsync(cancellationToken);
+    }
+
+    private static string? Clean(string? userAgent) =>
+        string.IsNullOrEmpty(userAgent) ? null : new string(userAgent.Where(c => !char.IsControl(c)).Take(200).ToArray());
+}

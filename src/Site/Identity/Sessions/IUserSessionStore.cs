@@ -1,0 +1,17 @@
+namespace IdentityTwoFactor.Identity.Sessions;
+
+/// <summary>The server-side sessions of the users, as the account page and the user manager see them.</summary>
+public interface IUserSessionStore
+{
+    /// <summary>The user's live sessions, most recently seen first.</summary>
+    Task<IReadOnlyList<UserSession>> ListAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends one session of the user (no effect on another user's session); true when it existed.</summary>
+    Task<bool> EndAsync(string userId, string sessionId, CancellationToken cancellationToken = default);
+
+    /// <summary>Ends every session of the user; returns how many.</summary>
+    Task<int> EndAllAsync(string userId, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes expired sessions; returns how many.</summary>
+    Task<int> PruneAsync(CancellationToken cancellationToken = default);
+}
