@@ -2,7 +2,7 @@ using Microsoft.Extensions.Logging;
 
 namespace IdentityTwoFactor.Identity;
 
-/// <summary>Deletes security events older than <c>TwoFactor:SecurityEventRetention</c>, once an hour.</summary>
+/// <summary>Deletes security events older than <c>TwoFactor:SecurityEventRetention</c>, and expired sessions, once an hour.</summary>
 public sealed partial class SecurityEventPruner(IServiceScopeFactory scopes, TimeProvider time, ILogger<SecurityEventPruner> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -23,9 +23,10 @@ public sealed partial class SecurityEventPruner(IServiceScopeFactory scopes, Tim
             {
                 await using var scope = scopes.CreateAsyncScope();
                 var pruned = await scope.ServiceProvider.GetRequiredService<ISecurityEventLog>().PruneAsync(stoppingToken);
-                if (pruned > 0)
+                var sessions = scope.ServiceProvider.GetService<Sessions.IUserSessionStore>() is { } store ? await store.PruneAsync(stoppingToken) : 0;
+                if (pruned + sessions > 0)
                 {
-                    LogPruned(logger, pruned);
+                    LogPruned(logger, pruned, sessions);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -36,9 +37,9 @@ public sealed partial class SecurityEventPruner(IServiceScopeFactory scopes, Tim
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Pruned {Count} old security events")]
-    private static partial void LogPruned(ILogger logger, int count);
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Pruned {Count} old security events and {Sessions} expired sessions")]
+    private static partial void LogPruned(ILogger logger, int count, int sessions);
 
-    [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "Pruning security events failed; will retry in an hour")]
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "Pruning security events and sessions failed; will retry in an hour")]
     private static partial void LogPruneFailed(ILogger logger, Exception exception);
 }

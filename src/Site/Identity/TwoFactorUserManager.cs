@@ -109,8 +109,8 @@ public partial class TwoFactorUserManager(
     }
 
     /// <summary>Sets a new password for a user whose current password was just checked: validated, hashed, a new security
-    /// stamp, every session ended at once (the caller signs its own browser in again), recorded, and a notice texted when
-    /// notices are on.</summary>
+    /// stamp, every other session ended at once (the caller signs its own browser in again), recorded, and a notice texted
+    /// when notices are on.</summary>
     public virtual async Task<IdentityResult> SetNewPasswordAsync(TwoFactorUser user, string newPassword)
     {
         ThrowIfDisposed();
@@ -246,7 +246,7 @@ public partial class TwoFactorUserManager(
         return result;
     }
 
-    /// <summary>Ends every session of the user at once and gives it a new security stamp; the caller signs its own
+    /// <summary>Ends every other session of the user at once and gives it a new security stamp; the caller signs its own
     /// browser in again.</summary>
     public virtual async Task<IdentityResult> SignOutEverywhereElseAsync(TwoFactorUser user)
     {
@@ -275,8 +275,10 @@ public partial class TwoFactorUserManager(
     public virtual Task<IReadOnlyList<UserSession>> ListSessionsAsync(TwoFactorUser user) =>
         _sessions is null ? Task.FromResult<IReadOnlyList<UserSession>>([]) : _sessions.ListAsync(user.Id, CancellationToken);
 
+    /// <summary>Ends every session of the user but the current request's own (whose caller signs it in again with the new
+    /// security stamp).</summary>
     private Task EndSessionsAsync(TwoFactorUser user) =>
-        _sessions is null ? Task.CompletedTask : _sessions.EndAllAsync(user.Id, CancellationToken);
+        _sessions is null ? Task.CompletedTask : _sessions.EndOthersAsync(user.Id, CancellationToken);
 
     /// <summary>Adds an event to the account's security activity (when a log is registered).</summary>
     public virtual Task RecordEventAsync(TwoFactorUser user, string kind) =>

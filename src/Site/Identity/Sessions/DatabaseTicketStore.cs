@@ -16,10 +16,13 @@ namespace IdentityTwoFactor.Identity.Sessions;
 /// a copy of the cookie stops working at once, on every instance. Each call runs in a scope of its own, so it never saves
 /// changes that a page's DbContext is tracking.
 /// </summary>
-public sealed class DatabaseTicketStore<TContext>(IServiceScopeFactory scopes, TimeProvider time, IOptions<IdentityOptions> identity)
+public sealed class DatabaseTicketStore<TContext>(
+    IServiceScopeFactory scopes, TimeProvider time, IOptions<IdentityOptions> identity, IHttpContextAccessor http)
     : ITicketStore, IUserSessionStore
     where TContext : DbContext
 {
+    private const string RetrievedStampItem = "IdentityTwoFactor.SessionStamp";
+
     /// <summary>"Last seen" (and the sliding expiry) are written at most this often per session, not on every request.</summary>
     private static readonly TimeSpan TouchInterval = TimeSpan.FromMinutes(1);
 
@@ -55,13 +58,17 @@ public sealed class DatabaseTicketStore<TContext>(IServiceScopeFactory scopes, T
 
     public Task RenewAsync(string key, AuthenticationTicket ticket, CancellationToken cancellationToken) => RenewAsync(key, ticket, null!, cancellationToken);
 
-    /// <summary>Identity renews the cookie on every request (the security stamp is checked each time); the row is written
-    /// only when a minute has passed, which keeps "last seen" and the sliding expiry close enough at one write a minute.</summary>
+    /// <summary>Identity renews the cookie on every request (the security stamp is checked each time), and a sign-in in a
+    /// signed-in request (Identity's RefreshSignInAsync) renews the same session. A ticket with the same security stamp as
+    /// the one this request retrieved is written only when a minute has passed ("last seen" and the sliding expiry stay
+    /// close enough at one write a minute); a new stamp is written at once. Only an existing row is updated: a session ended
+    /// while one of its requests was in flight stays ended.</summary>
     public async Task RenewAsync(string key, AuthenticationTicket ticket, HttpContext httpContext, CancellationToken cancellationToken)
     {
         var id = SessionIds.Of(key);
         var now = time.GetUtcNow().UtcDateTime;
-        var seenBefore = now - TouchInterval;
+        var sameStamp = httpContext?.Items[RetrievedStampItem] is string retrieved && retrieved == StampOf(ticket);
+        var seenBefore = sameStamp ? now - TouchInterval : DateTime.MaxValue;
         var blob = TicketSerializer.Default.Serialize(ticket);
         var expires = ticket.Properties.ExpiresUtc?.UtcDateTime;
         await using var scope = scopes.CreateAsyncScope();
@@ -89,8 +96,10 @@ public sealed class DatabaseTicketStore<TContext>(IServiceScopeFactory scopes, T
         {
             return null;
         }
+        var ticket = TicketSerializer.Default.Deserialize(row.Ticket);
         httpContext?.Items[SessionIds.CurrentItem] = id;
-        return TicketSerializer.Default.Deserialize(row.Ticket);
+        httpContext?.Items[RetrievedStampItem] = ticket is null ? null : StampOf(ticket);
+        return ticket;
     }
 
     public Task RemoveAsync(string key) => RemoveAsync(key, CancellationToken.None);
@@ -132,11 +141,12 @@ public sealed class DatabaseTicketStore<TContext>(IServiceScopeFactory scopes, T
             .ExecuteDeleteAsync(cancellationToken) == 1;
     }
 
-    public async Task<int> EndAllAsync(string userId, CancellationToken cancellationToken = default)
+    public async Task<int> EndOthersAsync(string userId, CancellationToken cancellationToken = default)
     {
+        var current = http.HttpContext is { } context ? SessionIds.Current(context) : null;
         await using var scope = scopes.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<TContext>().Set<UserSession>()
-            .Where(s => s.UserId == userId)
+            .Where(s => s.UserId == userId && s.Id != current)
             .ExecuteDeleteAsync(cancellationToken);
     }
 
@@ -148,6 +158,9 @@ public sealed class DatabaseTicketStore<TContext>(IServiceScopeFactory scopes, T
             .Where(s => s.ExpiresUtc != null && s.ExpiresUtc <= now)
             .ExecuteDeleteAsync(cancellationToken);
     }
+
+    private string? StampOf(AuthenticationTicket ticket) =>
+        ticket.Principal.FindFirstValue(identity.Value.ClaimsIdentity.SecurityStampClaimType);
 
     private static string? Clean(string? userAgent) =>
         string.IsNullOrEmpty(userAgent) ? null : new string(userAgent.Where(c => !char.IsControl(c)).Take(200).ToArray());

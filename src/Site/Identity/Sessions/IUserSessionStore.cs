@@ -9,8 +9,9 @@ public interface IUserSessionStore
     /// <summary>Ends one session of the user (no effect on another user's session); true when it existed.</summary>
     Task<bool> EndAsync(string userId, string sessionId, CancellationToken cancellationToken = default);
 
-    /// <summary>Ends every session of the user; returns how many.</summary>
-    Task<int> EndAllAsync(string userId, CancellationToken cancellationToken = default);
+    /// <summary>Ends every session of the user except the one the current request is signed in with (all of them outside a
+    /// signed-in request); returns how many.</summary>
+    Task<int> EndOthersAsync(string userId, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes expired sessions; returns how many.</summary>
     Task<int> PruneAsync(CancellationToken cancellationToken = default);

@@ -1,11 +1,13 @@
 using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Identity.Sessions;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
 namespace IdentityTwoFactor.Pages.Account;
 
-/// <summary>The signed-in user's account: name, masked phone, second factor, and security activity (newest first, paged).</summary>
+/// <summary>The signed-in user's account: name, masked phone, second factor, the browsers signed in (each can be signed
+/// out), and security activity (newest first, paged).</summary>
 [Authorize]
 public class IndexModel(TwoFactorUserManager users, TwoFactorSignInManager signIn, ISecurityEventLog events) : PageModel
 {
@@ -15,6 +17,10 @@ public class IndexModel(TwoFactorUserManager users, TwoFactorSignInManager signI
     public IReadOnlyList<SecurityEvent> Events { get; private set; } = [];
     public int PageNumber { get; private set; } = 1;
     public bool HasOlder { get; private set; }
+    public IReadOnlyList<UserSession> Sessions { get; private set; } = [];
+
+    /// <summary>The session this page was requested with.</summary>
+    public string? CurrentSessionId => SessionIds.Current(HttpContext);
 
     public async Task<IActionResult> OnGetAsync([FromQuery(Name = "page")] int? page)
     {
@@ -26,10 +32,33 @@ public class IndexModel(TwoFactorUserManager users, TwoFactorSignInManager signI
         PageNumber = page is > 0 and < 100_000 ? page.Value : 1;
         Events = await events.ListAsync(me.Id, PageNumber, PageSize, HttpContext.RequestAborted);
         HasOlder = await events.CountAsync(me.Id, HttpContext.RequestAborted) > PageNumber * PageSize;
+        Sessions = await users.ListSessionsAsync(me);
         return Page();
     }
 
-    /// <summary>A new security stamp ends every other session at its next request; this browser gets a fresh cookie.</summary>
+    /// <summary>Signs one browser out at once. Signing out this very browser leads to the login page.</summary>
+    public async Task<IActionResult> OnPostSignOutSessionAsync([FromForm] string? sessionId)
+    {
+        if (await users.GetUserAsync(User) is not { } me)
+        {
+            return Challenge();
+        }
+        if (string.IsNullOrEmpty(sessionId) || sessionId.Length > 64 || !await users.EndSessionAsync(me, sessionId))
+        {
+            TempData.Error("That browser was already signed out.");
+            return RedirectToPage();
+        }
+        if (sessionId == CurrentSessionId)
+        {
+            await signIn.SignOutAsync();
+            TempData.Info("You are signed out.");
+            return RedirectToPage("/Login");
+        }
+        TempData.Info("That browser was signed out.");
+        return RedirectToPage();
+    }
+
+    /// <summary>Ends every session at once (and changes the security stamp); this browser gets a new one.</summary>
     public async Task<IActionResult> OnPostSignOutElsewhereAsync()
     {
         if (await users.GetUserAsync(User) is not { } me)
