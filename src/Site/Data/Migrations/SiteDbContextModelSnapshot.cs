@@ -17,6 +17,40 @@ namespace IdentityTwoFactor.Data.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("IdentityTwoFactor.Identity.CodeGuess", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("AtUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ClientKey")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("CodeId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("AtUtc");
+
+                    b.HasIndex("CodeId", "ClientKey")
+                        .IsUnique();
+
+                    b.HasIndex("UserId", "AtUtc");
+
+                    b.ToTable("CodeGuesses", (string)null);
+                });
+
             modelBuilder.Entity("IdentityTwoFactor.Identity.SecurityEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -247,6 +281,15 @@ namespace IdentityTwoFactor.Data.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("DataProtectionKeys", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityTwoFactor.Identity.CodeGuess", b =>
+                {
+                    b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("IdentityTwoFactor.Identity.SecurityEvent", b =>

@@ -12,12 +12,13 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
     public partial class PostgresSiteDbContextModel
     {
         private PostgresSiteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("d5deadd9-7a88-4761-b787-11c564995ee1"), entityTypeCount: 6)
+            : base(skipDetectChanges: false, modelId: new Guid("c1e4962d-0bf4-4e27-ba83-08b20a60e821"), entityTypeCount: 7)
         {
         }
 
         partial void Initialize()
         {
+            var codeGuess = CodeGuessEntityType.Create(this);
             var securityEvent = SecurityEventEntityType.Create(this);
             var sendBudget = SendBudgetEntityType.Create(this);
             var userSession = UserSessionEntityType.Create(this);
@@ -25,10 +26,12 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
             var userCode = UserCodeEntityType.Create(this);
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
 
+            CodeGuessEntityType.CreateForeignKey1(codeGuess, twoFactorUser);
             SecurityEventEntityType.CreateForeignKey1(securityEvent, twoFactorUser);
             UserSessionEntityType.CreateForeignKey1(userSession, twoFactorUser);
             UserCodeEntityType.CreateForeignKey1(userCode, twoFactorUser);
 
+            CodeGuessEntityType.CreateAnnotations(codeGuess);
             SecurityEventEntityType.CreateAnnotations(securityEvent);
             SendBudgetEntityType.CreateAnnotations(sendBudget);
             UserSessionEntityType.CreateAnnotations(userSession);

@@ -11,12 +11,13 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
     public partial class SiteDbContextModel
     {
         private SiteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("3c4b39af-550e-4c95-a348-900053c2483c"), entityTypeCount: 6)
+            : base(skipDetectChanges: false, modelId: new Guid("09c8bb19-c83e-466b-8c8b-10854b103ada"), entityTypeCount: 7)
         {
         }
 
         partial void Initialize()
         {
+            var codeGuess = CodeGuessEntityType.Create(this);
             var securityEvent = SecurityEventEntityType.Create(this);
             var sendBudget = SendBudgetEntityType.Create(this);
             var userSession = UserSessionEntityType.Create(this);
@@ -24,10 +25,12 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
             var userCode = UserCodeEntityType.Create(this);
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
 
+            CodeGuessEntityType.CreateForeignKey1(codeGuess, twoFactorUser);
             SecurityEventEntityType.CreateForeignKey1(securityEvent, twoFactorUser);
             UserSessionEntityType.CreateForeignKey1(userSession, twoFactorUser);
             UserCodeEntityType.CreateForeignKey1(userCode, twoFactorUser);
 
+            CodeGuessEntityType.CreateAnnotations(codeGuess);
             SecurityEventEntityType.CreateAnnotations(securityEvent);
             SendBudgetEntityType.CreateAnnotations(sendBudget);
             UserSessionEntityType.CreateAnnotations(userSession);
