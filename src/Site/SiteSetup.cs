@@ -52,7 +52,7 @@ public static class SiteSetup
             .AddViewOptions(o => o.HtmlHelperOptions.ClientValidationEnabled = false);
         services.AddAntiforgery(o =>
         {
-            o.Cookie.Name = "itf.af";
+            o.Cookie.Name = AntiforgeryCookieClient.AntiforgeryCookie;
             o.Cookie.HttpOnly = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
             o.Cookie.SecurePolicy = IdentityTwoFactor.Web.SecurityHeaders.CookieSecurity(builder.Environment);

@@ -12,6 +12,7 @@ public interface ITwoFactorDbContext
     DbSet<UserCode> UserCodes { get; }
     DbSet<SendBudget> SendBudgets { get; }
     DbSet<SecurityEvent> SecurityEvents { get; }
+    DbSet<CodeGuess> CodeGuesses { get; }
 }
 
 public static class TwoFactorModel
@@ -56,6 +57,17 @@ public static class TwoFactorModel
             b.HasIndex(e => new { e.UserId, e.AtUtc });
             b.HasIndex(e => e.AtUtc);
             b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(e => e.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<CodeGuess>(b =>
+        {
+            b.ToTable("CodeGuesses");
+            b.HasKey(g => g.Id);
+            b.Property(g => g.UserId).HasMaxLength(36);
+            b.Property(g => g.ClientKey).HasMaxLength(64);
+            b.HasIndex(g => new { g.CodeId, g.ClientKey }).IsUnique();
+            b.HasIndex(g => new { g.UserId, g.AtUtc });
+            b.HasIndex(g => g.AtUtc);
+            b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(g => g.UserId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<SendBudget>(b =>
         {

@@ -13,6 +13,19 @@ public interface IUserCodeStore<TUser> where TUser : class
 
     /// <summary>Deletes every code of the user (used when the phone number changes).</summary>
     Task RemoveCodesAsync(TUser user, CancellationToken cancellationToken);
+
+    /// <summary>Records <paramref name="clientKey"/>'s one try at <paramref name="code"/>, atomically: false when that
+    /// client already tried this code (so parallel tries from one client compare at most once).</summary>
+    Task<bool> TryRecordGuessAsync(UserCode code, string clientKey, DateTime nowUtc, CancellationToken cancellationToken);
+
+    /// <summary>Forgets a try that turned out right (it does not count toward the user's daily bound).</summary>
+    Task ForgetGuessAsync(UserCode code, string clientKey, CancellationToken cancellationToken);
+
+    /// <summary>How many tries at the user's codes were recorded since <paramref name="sinceUtc"/>.</summary>
+    Task<int> CountGuessesSinceAsync(TUser user, DateTime sinceUtc, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the tries recorded before <paramref name="beforeUtc"/>; returns how many.</summary>
+    Task<int> PruneGuessesAsync(DateTime beforeUtc, CancellationToken cancellationToken);
 }
 
 /// <summary>The result of one failed password, decided by one atomic statement.</summary>

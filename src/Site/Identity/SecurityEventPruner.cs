@@ -2,7 +2,8 @@ using Microsoft.Extensions.Logging;
 
 namespace IdentityTwoFactor.Identity;
 
-/// <summary>Deletes security events older than <c>TwoFactor:SecurityEventRetention</c>, and expired sessions, once an hour.</summary>
+/// <summary>Deletes security events older than <c>TwoFactor:SecurityEventRetention</c>, expired sessions and code tries older
+/// than a day, once an hour.</summary>
 public sealed partial class SecurityEventPruner(IServiceScopeFactory scopes, TimeProvider time, ILogger<SecurityEventPruner> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -24,9 +25,13 @@ public sealed partial class SecurityEventPruner(IServiceScopeFactory scopes, Tim
                 await using var scope = scopes.CreateAsyncScope();
                 var pruned = await scope.ServiceProvider.GetRequiredService<ISecurityEventLog>().PruneAsync(stoppingToken);
                 var sessions = scope.ServiceProvider.GetService<Sessions.IUserSessionStore>() is { } store ? await store.PruneAsync(stoppingToken) : 0;
-                if (pruned + sessions > 0)
+                // Code tries count toward a 24-hour bound; older ones only take space.
+                var tries = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.IUserStore<TwoFactorUser>>() is IUserCodeStore<TwoFactorUser> codes
+                    ? await codes.PruneGuessesAsync(time.GetUtcNow().UtcDateTime - TimeSpan.FromDays(1), stoppingToken)
+                    : 0;
+                if (pruned + sessions + tries > 0)
                 {
-                    LogPruned(logger, pruned, sessions);
+                    LogPruned(logger, pruned, sessions, tries);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -37,8 +42,8 @@ public sealed partial class SecurityEventPruner(IServiceScopeFactory scopes, Tim
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Pruned {Count} old security events and {Sessions} expired sessions")]
-    private static partial void LogPruned(ILogger logger, int count, int sessions);
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Pruned {Count} old security events, {Sessions} expired sessions and {Tries} old code tries")]
+    private static partial void LogPruned(ILogger logger, int count, int sessions, int tries);
 
     [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "Pruning security events and sessions failed; will retry in an hour")]
     private static partial void LogPruneFailed(ILogger logger, Exception exception);

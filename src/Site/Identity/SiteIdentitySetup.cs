@@ -61,6 +61,9 @@ public static class SiteIdentitySetup
         // on the account page delete them at once. The security stamp is still checked on every request, so any other
         // stamp change (a new phone number, the second factor turned off) ends other sessions at their next request.
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
+        // A stranger's wrong code burns it for the stranger's browser only (ICodeGuessClient).
+        services.AddHttpContextAccessor();
+        services.AddSingleton<ICodeGuessClient, Web.AntiforgeryCookieClient>();
         services.AddHostedService<SecurityEventPruner>();
         return builder;
     }

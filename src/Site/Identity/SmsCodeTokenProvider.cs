@@ -16,6 +16,8 @@ public enum CodeCheckResult
     Expired,
     /// <summary>No live code for this purpose (never sent, already used, or burnt).</summary>
     Missing,
+    /// <summary>Not checked: the account's codes met <c>TwoFactor:MaxWrongCodesPerDay</c> tries in the last 24 hours.</summary>
+    TooManyTries,
 }
 
 /// <summary>The state of the live code of one purpose, read without consuming anything.</summary>
@@ -49,7 +51,8 @@ public partial class SmsCodeTokenProvider(
     TimeProvider time,
     IOptions<TwoFactorOptions> options,
     IServiceProvider services,
-    ILogger<SmsCodeTokenProvider> logger) : IUserTwoFactorTokenProvider<TwoFactorUser>
+    ILogger<SmsCodeTokenProvider> logger,
+    ICodeGuessClient? clients = null) : IUserTwoFactorTokenProvider<TwoFactorUser>
 {
     public const string ProviderName = "SmsCode";
 
@@ -146,7 +149,13 @@ public partial class SmsCodeTokenProvider(
         return new SendCodeResult(true, masked);
     }
 
-    /// <summary>Checks and consumes: a valid code is deleted by exactly one caller; a wrong or expired one is deleted too.</summary>
+    /// <summary>
+    /// Checks and consumes: a valid code is deleted by exactly one caller; an expired one is deleted. A wrong code is
+    /// burnt for the client that tried it: with an <see cref="ICodeGuessClient"/> that knows the client, for that client
+    /// alone (each client gets one try per code, recorded before the comparison), so a stranger who knows the email
+    /// cannot burn the code on the owner's phone; otherwise for everyone. The tries at a user's codes are bounded by
+    /// <c>TwoFactor:MaxWrongCodesPerDay</c> in any 24 hours.
+    /// </summary>
     public virtual async Task<CodeCheckResult> CheckAsync(string purpose, string token, UserManager<TwoFactorUser> manager, TwoFactorUser user)
     {
         var live = await Codes.FindCodeAsync(user, purpose, CancellationToken.None);
@@ -154,10 +163,26 @@ public partial class SmsCodeTokenProvider(
         {
             return CodeCheckResult.Missing;
         }
-        if (time.GetUtcNow().UtcDateTime >= live.ExpiresUtc)
+        var now = time.GetUtcNow().UtcDateTime;
+        if (now >= live.ExpiresUtc)
         {
             await Codes.TryConsumeCodeAsync(live, CancellationToken.None);
             return CodeCheckResult.Expired;
+        }
+
+        var client = clients?.CurrentClientKey();
+        if (client is not null)
+        {
+            if (!await Codes.TryRecordGuessAsync(live, client, now, CancellationToken.None))
+            {
+                LogCodeRejected(logger, purpose, "already tried by this client");
+                return CodeCheckResult.Wrong;
+            }
+            if (await Codes.CountGuessesSinceAsync(user, now - TimeSpan.FromDays(1), CancellationToken.None) > options.Value.MaxWrongCodesPerDay)
+            {
+                LogCodeRejected(logger, purpose, "too many tries today");
+                return CodeCheckResult.TooManyTries;
+            }
         }
 
         var candidate = CodeHasher.IsWellFormed(token)
@@ -165,15 +190,27 @@ public partial class SmsCodeTokenProvider(
             : new byte[32];
         var matches = CryptographicOperations.FixedTimeEquals(candidate, live.CodeHash);
 
-        // Delete exactly the row compared against: on a match only one parallel caller wins; on a miss the code
-        // is burnt (the tutorial's rule) without touching a newer code issued meanwhile.
-        var consumed = await Codes.TryConsumeCodeAsync(live, CancellationToken.None);
-        if (matches && consumed)
+        if (matches)
         {
-            return CodeCheckResult.Valid;
+            // Delete exactly the row compared against: only one parallel caller wins.
+            if (await Codes.TryConsumeCodeAsync(live, CancellationToken.None))
+            {
+                if (client is not null)
+                {
+                    await Codes.ForgetGuessAsync(live, client, CancellationToken.None);
+                }
+                return CodeCheckResult.Valid;
+            }
+            LogCodeRejected(logger, purpose, "already used");
+            return CodeCheckResult.Missing;
         }
-        LogCodeRejected(logger, purpose, matches ? "already used" : "wrong");
-        return matches ? CodeCheckResult.Missing : CodeCheckResult.Wrong;
+        if (client is null)
+        {
+            // The tutorial's rule where clients cannot be told apart: the wrong guess burns the code for everyone.
+            await Codes.TryConsumeCodeAsync(live, CancellationToken.None);
+        }
+        LogCodeRejected(logger, purpose, "wrong");
+        return CodeCheckResult.Wrong;
     }
 
     /// <summary>Reads the live code's state without consuming it (to choose a message before a consuming call).</summary>

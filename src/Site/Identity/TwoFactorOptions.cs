@@ -24,6 +24,14 @@ public sealed class TwoFactorOptions
         ErrorMessage = "TwoFactor:LockoutDuration must be empty (locked until unlocked by code or reset) or between 00:01:00 and 3650.00:00:00.")]
     public TimeSpan? LockoutDuration { get; set; }
 
+    /// <summary>
+    /// Most tries at one account's codes in any 24 hours, across all clients. Each try has a one-in-a-million chance, so
+    /// the default bounds a stranger's luck at 1 in 10,000 per account per day. A client gets one try per code; past
+    /// this bound codes are not checked for the account until tries age out.
+    /// </summary>
+    [Range(1, 1000, ErrorMessage = "TwoFactor:MaxWrongCodesPerDay must be between 1 and 1000.")]
+    public int MaxWrongCodesPerDay { get; set; } = 100;
+
     /// <summary>Least time between two texts to one account. Zero turns the cooldown off.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "01:00:00", ErrorMessage = "TwoFactor:ResendCooldown must be between 00:00:00 and 01:00:00.")]
     public TimeSpan ResendCooldown { get; set; } = TimeSpan.FromSeconds(60);

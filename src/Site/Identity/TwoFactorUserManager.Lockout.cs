@@ -10,6 +10,8 @@ public enum UnlockResult
     Wrong,
     Expired,
     Missing,
+    /// <summary>Not checked: too many tries at this account's codes in the last 24 hours.</summary>
+    TooManyTries,
 }
 
 /// <summary>The result of checking a password under the lockout rule.</summary>
@@ -155,6 +157,8 @@ public partial class TwoFactorUserManager
                 return UnlockResult.Expired;
             case CodeCheckResult.Wrong:
                 return UnlockResult.Wrong;
+            case CodeCheckResult.TooManyTries:
+                return UnlockResult.TooManyTries;
             default:
                 return UnlockResult.Missing;
         }

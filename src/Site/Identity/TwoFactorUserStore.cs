@@ -406,6 +406,37 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         await Context.UserCodes.Where(c => c.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
     }
 
+    public virtual async Task<bool> TryRecordGuessAsync(UserCode code, string clientKey, DateTime nowUtc, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed(cancellationToken);
+        ArgumentNullException.ThrowIfNull(code);
+        // The unique index on (CodeId, ClientKey) decides: one insert wins, every parallel twin is refused.
+        var inserted = await Context.Database.ExecuteSqlInterpolatedAsync(
+            $"""INSERT INTO "CodeGuesses" ("UserId", "CodeId", "ClientKey", "AtUtc") VALUES ({code.UserId}, {code.Id}, {clientKey}, {nowUtc}) ON CONFLICT ("CodeId", "ClientKey") DO NOTHING""",
+            cancellationToken);
+        return inserted == 1;
+    }
+
+    public virtual Task ForgetGuessAsync(UserCode code, string clientKey, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed(cancellationToken);
+        ArgumentNullException.ThrowIfNull(code);
+        var id = code.Id;
+        return Context.CodeGuesses.Where(g => g.CodeId == id && g.ClientKey == clientKey).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    public virtual Task<int> CountGuessesSinceAsync(TwoFactorUser user, DateTime sinceUtc, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        return Context.CodeGuesses.CountAsync(g => g.UserId == user.Id && g.AtUtc > sinceUtc, cancellationToken);
+    }
+
+    public virtual Task<int> PruneGuessesAsync(DateTime beforeUtc, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed(cancellationToken);
+        return Context.CodeGuesses.Where(g => g.AtUtc < beforeUtc).ExecuteDeleteAsync(cancellationToken);
+    }
+
     // ---- guards -----------------------------------------------------------------------------------------
 
     private void ThrowIfDisposed(CancellationToken cancellationToken)

@@ -40,6 +40,9 @@ public class ConfirmPhoneModel(TwoFactorUserManager users) : PageModel
             case CodeCheckResult.Expired:
                 TempData.Error(SmsMessages.ExpiredCode);
                 return RedirectToPage();
+            case CodeCheckResult.TooManyTries:
+                TempData.Error(SmsMessages.TooManyTries);
+                return RedirectToPage();
             default:
                 TempData.Error(SmsMessages.InvalidCode);
                 return RedirectToPage();

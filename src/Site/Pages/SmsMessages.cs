@@ -9,6 +9,8 @@ public static class SmsMessages
 {
     public const string InvalidCode = "Invalid verification code. Click resend to get a new verification code.";
     public const string ExpiredCode = "Verification code expired. Click resend to get a new verification code.";
+    public const string TooManyTries =
+        "Too many codes were tried for this account in the last 24 hours, so codes are not being checked for it right now. Please try again tomorrow.";
     /// <summary>The message for a code that did not work, from its state read just before the consuming call.</summary>
     public static string CodeRejected(CodeState stateBefore) => stateBefore == CodeState.Expired ? ExpiredCode : InvalidCode;
 

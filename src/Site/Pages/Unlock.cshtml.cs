@@ -39,6 +39,9 @@ public class UnlockModel(TwoFactorUserManager users) : PageModel
             case UnlockResult.Expired:
                 TempData.Error(SmsMessages.ExpiredCode);
                 return RedirectToPage();
+            case UnlockResult.TooManyTries:
+                TempData.Error(SmsMessages.TooManyTries);
+                return RedirectToPage();
             default:
                 TempData.Error(SmsMessages.InvalidCode);
                 return RedirectToPage();

@@ -15,6 +15,7 @@ public sealed class BareHostTests
         public DbSet<UserCode> UserCodes => Set<UserCode>();
         public DbSet<SendBudget> SendBudgets => Set<SendBudget>();
         public DbSet<SecurityEvent> SecurityEvents => Set<SecurityEvent>();
+        public DbSet<CodeGuess> CodeGuesses => Set<CodeGuess>();
 
         protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.ApplyTwoFactorModel();
     }
