@@ -127,8 +127,9 @@ public sealed partial class SessionTests : IAsyncLifetime
         _site.Clock.Advance(TimeSpan.FromHours(9)); // past the 8-hour sliding expiry
 
         Assert.Equal(HttpStatusCode.Redirect, (await browser.Http.GetAsync(new Uri("/account", UriKind.Relative))).StatusCode);
+        // The hourly pruner may have run on the advanced clock already; either way the row is gone after a prune.
         await using var scope = _site.Services.CreateAsyncScope();
-        Assert.True(await scope.ServiceProvider.GetRequiredService<IUserSessionStore>().PruneAsync() >= 1);
+        await scope.ServiceProvider.GetRequiredService<IUserSessionStore>().PruneAsync();
         Assert.Equal(0, await _site.WithDbAsync(db => db.UserSessions.CountAsync(s => db.Users.Any(u => u.Id == s.UserId && u.Email == email))));
     }
 
