@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using IdentityTwoFactor.Data.KeyRing;
 using IdentityTwoFactor.Tests.Unit.Support;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc.Testing;
@@ -37,6 +38,22 @@ public sealed class KeyRingAttackTests : IAsyncLifetime
             Assert.StartsWith("/login", PathOf(response.Headers.Location), StringComparison.Ordinal);
         }
         Assert.IsAssignableFrom<CryptographicException>(minting);
+    }
+
+    /// <summary>The control of the test above: the same recipe, given also the key file kept outside the database,
+    /// does open the account. So the recipe is right, and only the key-encryption key stands in the way.</summary>
+    [Fact]
+    public async Task TheSameRecipeGivenAlsoTheKeyFileOpensTheAccount()
+    {
+        var email = await SignUpAndLogInAsync();
+        var copy = await DatabaseCopy.ReadSqliteAsync(_site.DatabasePath);
+        var keyFile = Convert.FromBase64String(await File.ReadAllTextAsync(Path.Combine(_site.ContentRoot, "App_Data", "keyring.key")));
+        var attacker = CookieForger.ProviderFrom(copy.KeyRing, b => b.ProtectKeysWithKeyEncryptionKey(new KeyEncryptionKey(keyFile)));
+
+        using var response = await GetAccountWithCookieAsync(CookieForger.MintAuthCookie(attacker, copy.User(email), _site.Clock.GetUtcNow()));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("<h1>Your account</h1>", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Xml.Linq;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace IdentityTwoFactor.Tests.Unit.Support;
 
@@ -59,6 +60,22 @@ public sealed class DatabaseCopy
         }
         Directory.Delete(Path.GetDirectoryName(copy)!, recursive: true);
         return new DatabaseCopy(keys, users);
+    }
+
+    /// <summary>The DataProtectionKeys rows of a PostgreSQL database, read with plain SQL.</summary>
+    public static async Task<IReadOnlyList<XElement>> ReadPostgresKeyRingAsync(string connectionString)
+    {
+        var keys = new List<XElement>();
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT \"Xml\" FROM \"DataProtectionKeys\"";
+        await using var reader = await command.ExecuteReaderAsync();
+        while (await reader.ReadAsync())
+        {
+            keys.Add(XElement.Parse(reader.GetString(0)));
+        }
+        return keys;
     }
 
     public sealed record UserRow(string Id, string UserName, string Email, string SecurityStamp);

@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Security.Cryptography;
 using System.Xml;
 using System.Xml.Linq;
 using Microsoft.AspNetCore.DataProtection;
@@ -96,8 +97,42 @@ public static class KeyRingSetup
         catch (DbException e)
         {
             KeyRingLog.CouldNotCheck(logger, e.GetType().Name);
+            return app;
         }
+        EnsureTheStoredKeysCanBeRead(app.Services, protection);
         return app;
+    }
+
+    /// <summary>Stops the start when the database holds live keys and none opens with the configured protection.</summary>
+    /// <remarks>Data Protection would otherwise quietly make a key of its own: behind a load balancer, an instance
+    /// given another key than its peers would then reject their cookies and forms and have its own rejected, at random.
+    /// A lost generated key file ends here too, with what to do instead of a silent sign-out of everyone.</remarks>
+    private static void EnsureTheStoredKeysCanBeRead(IServiceProvider services, KeyRingProtection protection)
+    {
+        var now = services.GetRequiredService<TimeProvider>().GetUtcNow();
+        var live = services.GetRequiredService<IKeyManager>().GetAllKeys().Where(k => !k.IsRevoked && k.ExpirationDate > now).ToList();
+        if (live.Count == 0 || live.Any(CanRead))
+        {
+            return;
+        }
+        throw new OptionsValidationException(KeyRingOptions.Section, typeof(KeyRingOptions),
+        [
+            $"The Data Protection key ring in the database does not open with {protection.Description}: give this instance the key the " +
+            "other instances use (DataProtection__KeyEncryptionKey, DataProtection__KeyEncryptionKeyFile or DataProtection__CertificatePath), " +
+            "or delete the DataProtectionKeys rows to start over, which signs everyone out.",
+        ]);
+    }
+
+    private static bool CanRead(IKey key)
+    {
+        try
+        {
+            return key.CreateEncryptor() is not null;
+        }
+        catch (Exception e) when (e is CryptographicException or InvalidOperationException or TypeLoadException or XmlException)
+        {
+            return false;
+        }
     }
 
     internal static bool HoldsUnencryptedSecret(string? xml)
