@@ -190,19 +190,28 @@ public sealed class KeyRingSettingsTests : IDisposable
     [Fact]
     public async Task ACertificateEncryptsTheKeyRingAndTheDatabaseAloneCannotReadIt()
     {
-        await using var site = await SiteFactory.StartAsync(new()
+        // One database file for two starts, as a restart (or a second instance) with the same certificate.
+        var settings = new Dictionary<string, string?>
         {
+            ["ConnectionStrings:Site"] = $"Data Source={Path.Combine(_folder, "site.db")}",
             ["DataProtection:CertificatePath"] = WriteCertificate(),
             ["DataProtection:CertificatePassword"] = CertificatePassword,
-        });
-        await SignUpAndLogInAsync(site);
-        var payload = site.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test").Protect("a secret of the site");
+        };
+        string payload;
+        await using (var first = await SiteFactory.StartAsync(settings))
+        {
+            await SignUpAndLogInAsync(first);
+            payload = first.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test").Protect("a secret of the site");
+            Assert.False(File.Exists(Path.Combine(first.ContentRoot, "App_Data", "keyring.key")));
+        }
 
-        var copy = await DatabaseCopy.ReadSqliteAsync(site.DatabasePath);
+        var copy = await DatabaseCopy.ReadSqliteAsync(Path.Combine(_folder, "site.db"));
+        await using var second = await SiteFactory.StartAsync(settings);
 
         AssertEncryptedBy(copy.KeyRing, "EncryptedXmlDecryptor");
         Assert.ThrowsAny<CryptographicException>(() => CookieForger.ProviderFrom(copy.KeyRing).CreateProtector("test").Unprotect(payload));
-        Assert.False(File.Exists(Path.Combine(site.ContentRoot, "App_Data", "keyring.key")));
+        // The second start decrypted the stored key with the certificate's private key.
+        Assert.Equal("a secret of the site", second.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test").Unprotect(payload));
     }
 
     private static void AssertEncryptedBy(IReadOnlyList<XElement> keyRing, string decryptor)
