@@ -110,7 +110,8 @@ public sealed class KeyRingProcessTests : IAsyncLifetime
         {
             environment[key] = value;
         }
-        return SiteProcess.StartAsync(_folder, DatabasePath, _codeHashKey, null, environment, arguments);
+        // The machine's 2 cores are shared with the whole suite: a start may take long, which is not this test's subject.
+        return SiteProcess.StartAsync(_folder, DatabasePath, _codeHashKey, TimeSpan.FromSeconds(90), environment, arguments);
     }
 
     /// <summary>Signs up and logs in through the site's forms; returns the auth cookie's value.</summary>

@@ -82,16 +82,14 @@ public static class KeyRingSetup
         }
         KeyRingLog.Encrypted(logger, protection.Description);
 
-        using var scope = app.Services.CreateScope();
-        var db = scope.ServiceProvider.GetRequiredService<SiteDbContext>();
         try
         {
-            var unencrypted = db.DataProtectionKeys.AsNoTracking().Select(k => new { k.Id, k.Xml }).AsEnumerable()
-                .Where(k => HoldsUnencryptedSecret(k.Xml)).Select(k => k.Id).ToList();
-            if (unencrypted.Count > 0)
+            // Data Protection's own read (its query is then compiled for the key ring's first load): the common case,
+            // nothing to remove, costs no query of our own at start.
+            var repository = app.Services.GetRequiredService<IOptions<KeyManagementOptions>>().Value.XmlRepository!;
+            if (repository.GetAllElements().Any(HoldsUnencryptedSecret))
             {
-                var removed = db.DataProtectionKeys.Where(k => unencrypted.Contains(k.Id)).ExecuteDelete();
-                KeyRingLog.RemovedUnencryptedKeys(logger, removed);
+                RemoveUnencryptedKeys(app.Services, logger);
             }
         }
         catch (DbException e)
@@ -135,7 +133,17 @@ public static class KeyRingSetup
         }
     }
 
-    internal static bool HoldsUnencryptedSecret(string? xml)
+    private static void RemoveUnencryptedKeys(IServiceProvider services, ILogger logger)
+    {
+        using var scope = services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<SiteDbContext>();
+        var unencrypted = db.DataProtectionKeys.AsNoTracking().Select(k => new { k.Id, k.Xml }).AsEnumerable()
+            .Where(k => HoldsUnencryptedSecret(k.Xml)).Select(k => k.Id).ToList();
+        var removed = db.DataProtectionKeys.Where(k => unencrypted.Contains(k.Id)).ExecuteDelete();
+        KeyRingLog.RemovedUnencryptedKeys(logger, removed);
+    }
+
+    private static bool HoldsUnencryptedSecret(string? xml)
     {
         if (string.IsNullOrEmpty(xml))
         {
@@ -143,11 +151,14 @@ public static class KeyRingSetup
         }
         try
         {
-            return XElement.Parse(xml).DescendantsAndSelf().Any(e => (bool?)e.Attribute(RequiresEncryption) == true);
+            return HoldsUnencryptedSecret(XElement.Parse(xml));
         }
         catch (XmlException)
         {
             return false; // Not a key Data Protection could read either.
         }
     }
+
+    private static bool HoldsUnencryptedSecret(XElement element) =>
+        element.DescendantsAndSelf().Any(e => (bool?)e.Attribute(RequiresEncryption) == true);
 }
