@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using System.Xml.Linq;
+using IdentityTwoFactor.Data.KeyRing;
 using IdentityTwoFactor.Tests.Unit.Support;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
@@ -51,6 +52,25 @@ public sealed class KeyRingSettingsTests : IDisposable
         var error = await Assert.ThrowsAsync<OptionsValidationException>(() => SiteFactory.StartAsync(new() { ["DataProtection:KeyEncryptionKeyFile"] = path }));
 
         AssertOneSentence(error.Message, $"DataProtection:KeyEncryptionKeyFile ({path}) must hold base64 of exactly 32 bytes");
+    }
+
+    [Fact]
+    public async Task AKeyFileEncryptsTheKeyRingAndNoKeyIsGenerated()
+    {
+        var path = Path.Combine(_folder, "shared-keyring.key");
+        var key = RandomNumberGenerator.GetBytes(32);
+        await File.WriteAllTextAsync(path, Convert.ToBase64String(key) + "\n");
+        await using var site = await SiteFactory.StartAsync(new() { ["DataProtection:KeyEncryptionKeyFile"] = path });
+        await SignUpAndLogInAsync(site);
+        var payload = site.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector("test").Protect("a secret of the site");
+
+        var copy = await DatabaseCopy.ReadSqliteAsync(site.DatabasePath);
+
+        AssertEncryptedBy(copy.KeyRing, "KeyRingXmlDecryptor");
+        Assert.False(File.Exists(Path.Combine(site.ContentRoot, "App_Data", "keyring.key")));
+        Assert.ThrowsAny<CryptographicException>(() => CookieForger.ProviderFrom(copy.KeyRing).CreateProtector("test").Unprotect(payload));
+        var withTheFile = CookieForger.ProviderFrom(copy.KeyRing, b => b.ProtectKeysWithKeyEncryptionKey(new KeyEncryptionKey(key)));
+        Assert.Equal("a secret of the site", withTheFile.CreateProtector("test").Unprotect(payload));
     }
 
     [Fact]
