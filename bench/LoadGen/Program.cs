@@ -443,6 +443,8 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
             ["DotEnv__Disabled"] = "true",
             ["RateLimits__Enabled"] = "false",
             ["TwoFactor__CodeHashKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            // Required with PostgreSQL outside Development; on SQLite it keeps the generated key out of the build output.
+            ["DataProtection__KeyEncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             ["TwoFactor__ResendCooldown"] = "00:00:00",
             ["TwoFactor__MaxTextsPerHour"] = "0",
             ["TwoFactor__MaxTextsPerDay"] = "0",

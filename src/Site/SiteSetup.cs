@@ -1,4 +1,5 @@
 using IdentityTwoFactor.Data;
+using IdentityTwoFactor.Data.KeyRing;
 using IdentityTwoFactor.Identity;
 using IdentityTwoFactor.Sms;
 using IdentityTwoFactor.Web;
@@ -23,6 +24,7 @@ public static class SiteSetup
     public static WebApplication UseSite(this WebApplication app)
     {
         app.MigrateSiteDatabase();
+        app.UseEncryptedKeyRing();
         app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment())
         {

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Data.Common;
-using Microsoft.AspNetCore.DataProtection;
+using IdentityTwoFactor.Data.KeyRing;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
@@ -29,7 +29,8 @@ public static class DatabaseSetup
     public const string DefaultConnectionString = "Data Source=App_Data/site.db";
 
     /// <summary>SQLite by default (a file under the content root) or PostgreSQL, through EF Core with committed migrations
-    /// for each; Data Protection keys in the same database; a readiness check for load balancers.</summary>
+    /// for each; Data Protection keys in the same database, encrypted with a key kept outside it (<see cref="KeyRingSetup"/>);
+    /// a readiness check for load balancers.</summary>
     /// <remarks>The contexts run on the compiled models in Data/CompiledModels (see <see cref="MigrateSiteDatabase"/>), and
     /// their options are built once (singleton options; the options depend on configuration only): with scoped options
     /// every request that resolves a DbContext rebuilt them (~7% of a GET /login's CPU, which resolves the user manager).</remarks>
@@ -63,9 +64,7 @@ public static class DatabaseSetup
                 optionsLifetime: ServiceLifetime.Singleton);
         }
 
-        builder.Services.AddDataProtection()
-            .SetApplicationName("IdentityTwoFactor")
-            .PersistKeysToDbContext<SiteDbContext>();
+        builder.AddEncryptedKeyRing();
         builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
         return builder;
     }

@@ -107,6 +107,8 @@ public sealed class SiteFixture : IAsyncLifetime
             ["RINGCENTRAL_JWT"] = _ringCentral.Jwt,
             ["RINGCENTRAL_FROM_NUMBER"] = _ringCentral.FromNumber,
             ["TwoFactor:CodeHashKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+            // Without it the key-encryption key would be generated under the content root, here the source folder.
+            ["DataProtection:KeyEncryptionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
             // Settings of features still to come (per-IP limits, resend cooldowns): off, so stories may repeat steps quickly.
             ["RateLimits:Enabled"] = "false",
             ["TwoFactor:ResendCooldown"] = "00:00:00",

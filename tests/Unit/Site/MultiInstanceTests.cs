@@ -35,6 +35,8 @@ public sealed class MultiInstanceTests(MultiInstanceTests.TwoInstances sites) : 
                 ["Database__Provider"] = "PostgreSQL",
                 ["ConnectionStrings__Site"] = ConnectionString,
                 ["Database__MigrateAtStart"] = "false",
+                // The key ring in the shared database is encrypted: every instance needs the same key-encryption key.
+                ["DataProtection__KeyEncryptionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
                 ["RINGCENTRAL_SERVER_URL"] = RingCentral.Url,
                 ["RINGCENTRAL_CLIENT_ID"] = RingCentral.ClientId,
                 ["RINGCENTRAL_CLIENT_SECRET"] = RingCentral.ClientSecret,

@@ -25,6 +25,9 @@ public sealed class SiteFactory : WebApplicationFactory<Program>
     public FakeRingCentralServer RingCentral { get; }
     public string DatabasePath => Path.Combine(_folder, "site.db");
 
+    /// <summary>The content root (App_Data holds the generated key files).</summary>
+    public string ContentRoot => _folder;
+
     private SiteFactory(FakeTimeProvider clock, FakeRingCentralServer ringCentral, Dictionary<string, string?> settings)
     {
         Clock = clock;
@@ -56,7 +59,15 @@ public sealed class SiteFactory : WebApplicationFactory<Program>
             all[key] = value;
         }
         var factory = new SiteFactory(clock, ringCentral, all) { _configureServices = configureServices };
-        _ = factory.Server; // start now, so start-up failures surface here
+        try
+        {
+            _ = factory.Server; // start now, so start-up failures surface here
+        }
+        catch
+        {
+            await factory.DisposeAsync();
+            throw;
+        }
         return factory;
     }
 

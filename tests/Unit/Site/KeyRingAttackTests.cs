@@ -1,0 +1,110 @@
+using System.Net;
+using System.Security.Cryptography;
+using IdentityTwoFactor.Data.KeyRing;
+using IdentityTwoFactor.Tests.Unit.Support;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IdentityTwoFactor.Tests.Unit.Site;
+
+/// <summary>
+/// An attacker with a copy of the database (a backup, a replica, an injection elsewhere) and nothing else: the key
+/// ring rows must not let them sign in as anyone, nor read anything the site protected.
+/// </summary>
+public sealed class KeyRingAttackTests : IAsyncLifetime
+{
+    private const string Password = "correct horse battery";
+    private const string Purpose = "KeyRingAttackTests";
+    private SiteFactory _site = null!;
+
+    public async Task InitializeAsync() => _site = await SiteFactory.StartAsync();
+
+    public async Task DisposeAsync() => await _site.DisposeAsync();
+
+    [Fact]
+    public async Task ACookieMintedFromTheDatabaseAloneDoesNotOpenTheAccount()
+    {
+        var email = await SignUpAndLogInAsync();
+        var copy = await DatabaseCopy.ReadSqliteAsync(_site.DatabasePath);
+        var attacker = CookieForger.ProviderFrom(copy.KeyRing);
+
+        string? forged = null;
+        var minting = Record.Exception(() => forged = CookieForger.MintAuthCookie(attacker, copy.User(email), _site.Clock.GetUtcNow()));
+        if (forged is not null)
+        {
+            using var response = await GetAccountWithCookieAsync(forged);
+            Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
+            Assert.StartsWith("/login", PathOf(response.Headers.Location), StringComparison.Ordinal);
+        }
+        Assert.IsAssignableFrom<CryptographicException>(minting);
+    }
+
+    /// <summary>The control of the test above: the same recipe, given also the key file kept outside the database,
+    /// does open the account. So the recipe is right, and only the key-encryption key stands in the way.</summary>
+    [Fact]
+    public async Task TheSameRecipeGivenAlsoTheKeyFileOpensTheAccount()
+    {
+        var email = await SignUpAndLogInAsync();
+        var copy = await DatabaseCopy.ReadSqliteAsync(_site.DatabasePath);
+        var keyFile = Convert.FromBase64String(await File.ReadAllTextAsync(Path.Combine(_site.ContentRoot, "App_Data", "keyring.key")));
+        var attacker = CookieForger.ProviderFrom(copy.KeyRing, b => b.ProtectKeysWithKeyEncryptionKey(new KeyEncryptionKey(keyFile)));
+
+        using var response = await GetAccountWithCookieAsync(CookieForger.MintAuthCookie(attacker, copy.User(email), _site.Clock.GetUtcNow()));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("<h1>Your account</h1>", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task AProviderBuiltFromTheDatabaseAloneCannotReadWhatTheSiteProtected()
+    {
+        var payload = _site.Services.GetRequiredService<IDataProtectionProvider>().CreateProtector(Purpose).Protect("a secret of the site");
+        var copy = await DatabaseCopy.ReadSqliteAsync(_site.DatabasePath);
+
+        var attacker = CookieForger.ProviderFrom(copy.KeyRing).CreateProtector(Purpose);
+
+        Assert.NotEmpty(copy.KeyRing);
+        Assert.ThrowsAny<CryptographicException>(() => attacker.Unprotect(payload));
+    }
+
+    [Fact]
+    public async Task StoredKeysCarryNoPlaintextMasterKey()
+    {
+        await SignUpAndLogInAsync();
+        var copy = await DatabaseCopy.ReadSqliteAsync(_site.DatabasePath);
+
+        var keys = copy.KeyRing.Where(e => e.Name.LocalName == "key").ToList();
+
+        Assert.NotEmpty(keys);
+        Assert.All(keys, key =>
+        {
+            Assert.DoesNotContain(key.Descendants(), e => e.Name.LocalName == "masterKey");
+            Assert.Single(key.Descendants(), e => e.Name.LocalName == "encryptedSecret");
+        });
+    }
+
+    private async Task<string> SignUpAndLogInAsync()
+    {
+        var email = $"user-{Guid.NewGuid():N}@example.com";
+        using var browser = _site.NewClient();
+        Assert.Equal("/login", (await browser.SignUpAsync(email, Password)).Headers.Location?.OriginalString);
+        Assert.Equal("/", (await browser.LogInAsync(email, Password)).Headers.Location?.OriginalString);
+        return email;
+    }
+
+    private static string? PathOf(Uri? location) => location is { IsAbsoluteUri: true } ? location.PathAndQuery : location?.OriginalString;
+
+    private async Task<HttpResponseMessage> GetAccountWithCookieAsync(string cookie)
+    {
+        using var http = _site.CreateClient(new WebApplicationFactoryClientOptions
+        {
+            AllowAutoRedirect = false,
+            HandleCookies = false,
+            BaseAddress = new Uri("https://localhost"),
+        });
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri("/account", UriKind.Relative));
+        request.Headers.Add("Cookie", $"itf.auth={cookie}");
+        return await http.SendAsync(request);
+    }
+}
