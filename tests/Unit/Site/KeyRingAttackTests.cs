@@ -1,9 +1,12 @@
 using System.Net;
 using System.Security.Cryptography;
 using IdentityTwoFactor.Data.KeyRing;
+using IdentityTwoFactor.Identity.Sessions;
 using IdentityTwoFactor.Tests.Unit.Support;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace IdentityTwoFactor.Tests.Unit.Site;
@@ -40,20 +43,55 @@ public sealed class KeyRingAttackTests : IAsyncLifetime
         Assert.IsAssignableFrom<CryptographicException>(minting);
     }
 
-    /// <summary>The control of the test above: the same recipe, given also the key file kept outside the database,
-    /// does open the account. So the recipe is right, and only the key-encryption key stands in the way.</summary>
+    /// <summary>The control of the test above: the same recipe, given also the key file kept outside the database and
+    /// write access to the database (a session row for a key the attacker chose), does open the account. So the recipe
+    /// is right, and only the keys kept outside the database stand in the way.</summary>
     [Fact]
-    public async Task TheSameRecipeGivenAlsoTheKeyFileOpensTheAccount()
+    public async Task TheSameRecipeGivenAlsoTheKeyFileAndAWritableDatabaseOpensTheAccount()
     {
         var email = await SignUpAndLogInAsync();
         var copy = await DatabaseCopy.ReadSqliteAsync(_site.DatabasePath);
-        var keyFile = Convert.FromBase64String(await File.ReadAllTextAsync(Path.Combine(_site.ContentRoot, "App_Data", "keyring.key")));
-        var attacker = CookieForger.ProviderFrom(copy.KeyRing, b => b.ProtectKeysWithKeyEncryptionKey(new KeyEncryptionKey(keyFile)));
+        var attacker = AttackerWithTheKeyFile(copy);
+        var key = "a-session-key-the-attacker-chose";
+        var now = _site.Clock.GetUtcNow();
+        var user = copy.User(email);
+        await _site.WithDbAsync(async db =>
+        {
+            db.UserSessions.Add(new UserSession
+            {
+                Id = SessionIds.Of(key), UserId = user.Id, Ticket = TicketSerializer.Default.Serialize(CookieForger.Ticket(user, now)),
+                CreatedUtc = now.UtcDateTime, LastSeenUtc = now.UtcDateTime, ExpiresUtc = now.UtcDateTime.AddHours(1),
+            });
+            return await db.SaveChangesAsync();
+        });
 
-        using var response = await GetAccountWithCookieAsync(CookieForger.MintAuthCookie(attacker, copy.User(email), _site.Clock.GetUtcNow()));
+        using var response = await GetAccountWithCookieAsync(CookieForger.MintSessionCookie(attacker, key));
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Contains("<h1>Your account</h1>", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>Server-side sessions: even with the key file, what the database holds of a live session (its id) is no
+    /// key, and a whole ticket in the cookie is not accepted any more.</summary>
+    [Fact]
+    public async Task EvenWithTheKeyFileTheDatabaseHoldsNoUsableSession()
+    {
+        var email = await SignUpAndLogInAsync();
+        var copy = await DatabaseCopy.ReadSqliteAsync(_site.DatabasePath);
+        var attacker = AttackerWithTheKeyFile(copy);
+        var liveSessionId = await _site.WithDbAsync(db => db.UserSessions.AsNoTracking().Select(s => s.Id).FirstAsync());
+
+        using var bySessionId = await GetAccountWithCookieAsync(CookieForger.MintSessionCookie(attacker, liveSessionId));
+        using var byWholeTicket = await GetAccountWithCookieAsync(CookieForger.MintAuthCookie(attacker, copy.User(email), _site.Clock.GetUtcNow()));
+
+        Assert.Equal(HttpStatusCode.Redirect, bySessionId.StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, byWholeTicket.StatusCode);
+    }
+
+    private IDataProtectionProvider AttackerWithTheKeyFile(DatabaseCopy copy)
+    {
+        var keyFile = Convert.FromBase64String(File.ReadAllText(Path.Combine(_site.ContentRoot, "App_Data", "keyring.key")));
+        return CookieForger.ProviderFrom(copy.KeyRing, b => b.ProtectKeysWithKeyEncryptionKey(new KeyEncryptionKey(keyFile)));
     }
 
     [Fact]

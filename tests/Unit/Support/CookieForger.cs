@@ -35,9 +35,17 @@ public static class CookieForger
         return services.BuildServiceProvider().GetRequiredService<IDataProtectionProvider>();
     }
 
-    /// <summary>The value of an <c>itf.auth</c> cookie for <paramref name="user"/>, with the claims Identity's
-    /// UserClaimsPrincipalFactory and a password sign-in put in the ticket.</summary>
-    public static string MintAuthCookie(IDataProtectionProvider provider, DatabaseCopy.UserRow user, DateTimeOffset now)
+    /// <summary>The value of an <c>itf.auth</c> cookie that names a server-side session by its key, as the cookie handler
+    /// writes it when a session store is in use.</summary>
+    public static string MintSessionCookie(IDataProtectionProvider provider, string sessionKey)
+    {
+        var identity = new ClaimsIdentity([new Claim("Microsoft.AspNetCore.Authentication.Cookies-SessionId", sessionKey)], IdentityConstants.ApplicationScheme);
+        var ticket = new AuthenticationTicket(new ClaimsPrincipal(identity), null, IdentityConstants.ApplicationScheme);
+        return new TicketDataFormat(provider.CreateProtector(CookiePurposes[0], CookiePurposes[1..])).Protect(ticket);
+    }
+
+    /// <summary>A full sign-in ticket for <paramref name="user"/>, as the session store keeps it.</summary>
+    public static AuthenticationTicket Ticket(DatabaseCopy.UserRow user, DateTimeOffset now)
     {
         var identity = new ClaimsIdentity(IdentityConstants.ApplicationScheme, ClaimTypes.Name, ClaimTypes.Role);
         identity.AddClaim(new Claim(ClaimTypes.NameIdentifier, user.Id));
@@ -46,7 +54,11 @@ public static class CookieForger
         identity.AddClaim(new Claim(new ClaimsIdentityOptions().SecurityStampClaimType, user.SecurityStamp));
         identity.AddClaim(new Claim("amr", "pwd"));
         var properties = new AuthenticationProperties { IssuedUtc = now, ExpiresUtc = now.AddHours(1) };
-        var ticket = new AuthenticationTicket(new ClaimsPrincipal(identity), properties, IdentityConstants.ApplicationScheme);
-        return new TicketDataFormat(provider.CreateProtector(CookiePurposes[0], CookiePurposes[1..])).Protect(ticket);
+        return new AuthenticationTicket(new ClaimsPrincipal(identity), properties, IdentityConstants.ApplicationScheme);
     }
+
+    /// <summary>The value of an <c>itf.auth</c> cookie for <paramref name="user"/>, with the claims Identity's
+    /// UserClaimsPrincipalFactory and a password sign-in put in the ticket.</summary>
+    public static string MintAuthCookie(IDataProtectionProvider provider, DatabaseCopy.UserRow user, DateTimeOffset now) =>
+        new TicketDataFormat(provider.CreateProtector(CookiePurposes[0], CookiePurposes[1..])).Protect(Ticket(user, now));
 }
