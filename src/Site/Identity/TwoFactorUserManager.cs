@@ -189,8 +189,9 @@ public partial class TwoFactorUserManager(
         {
             return PhoneChangeResult.Locked;
         }
+        // Codes.CheckAsync, not CheckCodeAsync: CountWrongCodeAsync records the wrong code, which must show once in the activity.
         if (NeedsApproval(user, newPhone)
-            && await CheckCodeAsync(user, CodePurposes.ApprovePhoneChangePrefix + newPhone, approvalCode ?? "") != CodeCheckResult.Valid)
+            && await Codes.CheckAsync(CodePurposes.ApprovePhoneChangePrefix + newPhone, approvalCode ?? "", this, user) != CodeCheckResult.Valid)
         {
             return await CountWrongCodeAsync(user);
         }

@@ -71,7 +71,8 @@ public abstract class E2ETest(BrowserFixture browser, SiteFixture site, ITestOut
 
     /// <summary>A new browser context on this class's site, set up like the one <see cref="RunAsync"/> gives (JavaScript
     /// off, desktop viewport, en-US): a second browser of the same person, with cookies of its own. The caller disposes it.</summary>
-    protected async Task<IBrowserContext> NewContextAsync()
+    /// <param name="userAgent">Another browser's User-Agent (the account page names sessions by it); null keeps Chromium's.</param>
+    protected async Task<IBrowserContext> NewContextAsync(string? userAgent = null)
     {
         var context = await Browser.Browser.NewContextAsync(new BrowserNewContextOptions
         {
@@ -79,6 +80,7 @@ public abstract class E2ETest(BrowserFixture browser, SiteFixture site, ITestOut
             JavaScriptEnabled = Browser.Settings.JavaScriptEnabled,
             ViewportSize = new ViewportSize { Width = DesktopWidth, Height = DesktopHeight },
             Locale = "en-US",
+            UserAgent = userAgent,
         });
         context.SetDefaultTimeout(10_000);
         return context;

@@ -11,7 +11,9 @@ public sealed class AccountPage(IPage page) : PageObject(page)
     public const string PasswordChanged = "Your password was changed. Every other browser was signed out.";
     public const string SignedOutElsewhere = "Every other browser was signed out.";
 
-    public static string PhoneChanged(string masked) => $"Your mobile phone number is now {masked}.";
+    public const string SessionSignedOut = "That browser was signed out.";
+
+    public static string PhoneChanged(string masked) => $"Your mobile phone number is now {masked}. We texted both numbers to say so.";
 
     /// <summary>The sentences of the "What" column (SecurityEventKinds.Describe).</summary>
     public static class Events
@@ -30,6 +32,7 @@ public sealed class AccountPage(IPage page) : PageObject(page)
         public const string SignInCodeOn = "Texted code at every sign-in turned on";
         public const string SignInCodeOff = "Texted code at every sign-in turned off";
         public const string SignedOutElsewhere = "Signed out of every other browser";
+        public const string SessionEnded = "Signed out of one browser from the account page";
     }
 
     /// <summary>The value next to a term of the summary list: "Name", "Email", "Mobile phone", "Code at every sign-in".</summary>
@@ -46,6 +49,26 @@ public sealed class AccountPage(IPage page) : PageObject(page)
     public ILocator TurnOffSignInCodeLink => Main.GetByRole(AriaRole.Link, new() { Name = "Turn off the texted code at every sign-in", Exact = true });
     public ILocator SignOutEverywhereElseButton => Button("Sign out everywhere else");
 
+    public ILocator SessionsHeading => Main.GetByRole(AriaRole.Heading, new() { Name = "Where you are signed in", Level = 2 });
+
+    /// <summary>One item per live session of this user, named by the browser ("Chrome on Linux").</summary>
+    public ILocator Sessions => Main.GetByRole(AriaRole.List, new() { Name = "Where you are signed in", Exact = true }).GetByRole(AriaRole.Listitem);
+
+    /// <summary>The item of this very browser (it says "(this browser)").</summary>
+    public ILocator CurrentSession => Sessions.Filter(new() { HasText = "(this browser)" });
+
+    /// <summary>The items whose browser name is <paramref name="browser"/>, for example "Firefox on Android".</summary>
+    public ILocator SessionOf(string browser) => Sessions.Filter(new() { HasText = browser });
+
+    /// <summary>The browser names of the sessions, in the page's order.</summary>
+    public ILocator SessionBrowsers => Sessions.Locator("strong");
+
+    /// <summary>"From 127.0.0.x. Signed in ... UTC, last seen ... UTC." of each session.</summary>
+    public ILocator SessionHints => Sessions.Locator(".hint");
+
+    /// <summary>The Sign out button of a session item ("Sign out", or "Sign out this browser" for the current one).</summary>
+    public static ILocator SignOutButtonOf(ILocator session) => session.GetByRole(AriaRole.Button);
+
     public ILocator ActivityHeading => Main.GetByRole(AriaRole.Heading, new() { Name = "Security activity", Level = 2 });
     public ILocator ActivityTable => Main.Locator("table");
     public ILocator ActivityRows => ActivityTable.Locator("tbody tr");
@@ -56,7 +79,11 @@ public sealed class AccountPage(IPage page) : PageObject(page)
     /// <summary>The "When (UTC)" cells, newest first (yyyy-MM-dd HH:mm:ss).</summary>
     public ILocator ActivityWhen => ActivityRows.Locator("td:nth-child(1)");
 
+    /// <summary>The "From" cells: the masked address, then the short browser name.</summary>
     public ILocator ActivityFrom => ActivityRows.Locator("td:nth-child(3)");
+
+    /// <summary>The short browser name of each "From" cell ("Chrome on Linux").</summary>
+    public ILocator ActivityFromBrowser => ActivityFrom.Locator(".hint");
 
     public ILocator ActivityPages => Main.GetByRole(AriaRole.Navigation, new() { Name = "Security activity pages" });
     public ILocator OlderLink => ActivityPages.GetByRole(AriaRole.Link, new() { Name = "Older", Exact = true });

@@ -128,6 +128,27 @@ public sealed class UserStories(IPage page, SiteFixture site)
         await Expect(Account.TurnOffSignInCodeLink).ToBeVisibleAsync();
     }
 
+    /// <summary>Signed in, with a confirmed number: step 1 of /account/phone with the password texts one code to the new
+    /// number and one approval code to the current number, and step 2 asks for both. Returns (new number's code, approval code).</summary>
+    public async Task<(string NewNumberCode, string ApprovalCode)> StartPhoneChangeAsync(TestUser user, TestUser newNumber)
+    {
+        var oldTexts = site.MessagesTo(user.E164).Count;
+        var newTexts = site.MessagesTo(newNumber.E164).Count;
+        await AccountPhone.GotoAsync();
+        await AccountPhone.SendCodesAsync(newNumber.Phone, user.Password);
+        await AccountPhone.ExpectPathAsync(AccountPhonePage.Path);
+        await Expect(AccountPhone.FlashInfo).ToHaveTextAsync(AccountPhonePage.CodesSent(newNumber.MaskedPhone, user.MaskedPhone));
+        await Expect(AccountPhone.Code).ToBeVisibleAsync();
+        await Expect(AccountPhone.CurrentPhoneCode).ToBeVisibleAsync();
+        Assert.Equal(oldTexts + 1, site.MessagesTo(user.E164).Count);
+        Assert.Equal(newTexts + 1, site.MessagesTo(newNumber.E164).Count);
+        var newNumberCode = CodeSentTo(newNumber);
+        var approvalCode = CodeSentTo(user);
+        Assert.Contains(" is your verification code to confirm this phone number.", site.MessagesTo(newNumber.E164)[^1].Text, StringComparison.Ordinal);
+        Assert.Equal(AccountPhonePage.ApprovalText(approvalCode, newNumber.MaskedPhone), site.MessagesTo(user.E164)[^1].Text);
+        return (newNumberCode, approvalCode);
+    }
+
     /// <summary>From the welcome page, signs out (lands on /login).</summary>
     public async Task SignOutAsync()
     {

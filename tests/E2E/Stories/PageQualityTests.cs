@@ -9,10 +9,24 @@ namespace IdentityTwoFactor.Tests.E2E.Stories;
 /// <summary>Stories 10 and 11: every page is script-free under a strict CSP, labelled, and works with JavaScript off.</summary>
 public sealed class PageQualityTests(BrowserFixture browser, SiteFixture site, ITestOutputHelper output) : E2ETest(browser, site, output)
 {
-    public static TheoryData<string> Paths { get; } =
+    /// <summary>The pages anyone reaches without signing in.</summary>
+    private static readonly string[] SignedOutPaths =
     [
         "/", "/signup", "/login", "/unlock", "/reset-password", "/reset-password?step=code", "/about", "/confirm-phone",
     ];
+
+    public static TheoryData<string> Paths { get; } = Rows(SignedOutPaths);
+
+    private static TheoryData<string> Rows(IEnumerable<string> values)
+    {
+        var rows = new TheoryData<string>();
+        foreach (var value in values)
+        {
+            rows.Add(value);
+        }
+
+        return rows;
+    }
 
     [Theory]
     [MemberData(nameof(Paths))]
@@ -34,11 +48,11 @@ public sealed class PageQualityTests(BrowserFixture browser, SiteFixture site, I
             await CheckAsync(path);
         }
 
-        // /account/phone with its second form (the code texted to the new number).
-        await stories.AccountPhone.GotoAsync();
-        await stories.AccountPhone.SendCodeAsync(TestUser.CreateUnique().Phone);
-        await Expect(stories.AccountPhone.Code).ToBeVisibleAsync();
+        // /account/phone with its second form (the codes texted to the new number and to the current one).
+        await stories.StartPhoneChangeAsync(user, TestUser.CreateUnique());
         await CheckAsync(AccountPhonePage.Path);
+        await Expect(stories.AccountPhone.Code).ToBeVisibleAsync();
+        await Expect(stories.AccountPhone.CurrentPhoneCode).ToBeVisibleAsync();
 
         // /login/code, halfway through a sign-in with the texted code on.
         await stories.TurnOnSignInCodeAsync(user);
@@ -54,6 +68,72 @@ public sealed class PageQualityTests(BrowserFixture browser, SiteFixture site, I
             Assert.Equal(path, new Uri(page.Url).AbsolutePath); // not sent to /login
             await ExpectStrictCspNoScriptsAndLabelledInputsAsync(page, response, path);
         }
+    });
+
+    /// <summary>At 360 px wide nothing is wider than the viewport (no sideways scrolling) on any page a person can reach,
+    /// signed out and signed in, with the longest content each shows: three sessions, a full activity page, both steps of
+    /// the phone change with their flash, and the sign-in code step.</summary>
+    [Fact]
+    public Task NoPageScrollsSidewaysOnAPhone() => RunAsync(async page =>
+    {
+        await page.SetViewportSizeAsync(Screenshots.PhoneWidth, 740);
+
+        // The measurement catches a page that is too wide (JavaScript is off here as everywhere).
+        await page.SetContentAsync("<body style=\"margin: 0\"><div style=\"width: 500px\">too wide</div></body>");
+        var tooWide = await Assert.ThrowsAsync<Xunit.Sdk.TrueException>(() => PageWidth.ExpectFitsAsync(page, "a 500 px div"));
+        Assert.Contains("is 500 px wide in a 360 px viewport", tooWide.Message, StringComparison.Ordinal);
+
+        foreach (var path in SignedOutPaths.Append("/no-such-page"))
+        {
+            await page.GotoAsync(path);
+            await PageWidth.ExpectFitsAsync(page, path);
+        }
+
+        var stories = new UserStories(page, Site);
+        var user = TestUser.CreateUnique();
+        await stories.Signup.GotoAsync();
+        await stories.Signup.SubmitAsync(user with { Email = "ada.example.com", Phone = "12345" }, confirmPassword: "something else");
+        await Expect(stories.Signup.ErrorFor("Email")).ToBeVisibleAsync();
+        await PageWidth.ExpectFitsAsync(page, "/signup with errors");
+
+        await stories.SignUpAndLogInAsync(user);
+        await PageWidth.ExpectFitsAsync(page, "the welcome page");
+
+        // A full activity page: turning the code at sign-in on and off is two events each time.
+        for (var i = 0; i < 7; i++)
+        {
+            await stories.TurnOnSignInCodeAsync(user);
+            await stories.AccountTwoFactor.GotoAsync();
+            await stories.AccountTwoFactor.TurnOffAsync(user.Password);
+            await Expect(stories.Account.FlashInfo).ToHaveTextAsync(AccountTwoFactorPage.TurnedOff);
+        }
+
+        // Two more browsers, with long User-Agents.
+        foreach (var userAgent in new[] { UserAgents.EdgeOnWindows, UserAgents.SafariOnIPhone })
+        {
+            await using var other = await NewContextAsync(userAgent);
+            await new UserStories(await other.NewPageAsync(), Site).LogInAsync(user);
+        }
+
+        await stories.Account.GotoAsync();
+        await Expect(stories.Account.Sessions).ToHaveCountAsync(3);
+        await Expect(stories.Account.ActivityRows).ToHaveCountAsync(AccountPage.EventsPerPage);
+        await Expect(stories.Account.OlderLink).ToHaveCountAsync(0);
+        await PageWidth.ExpectFitsAsync(page, "/account with three sessions and a full activity page");
+
+        await stories.AccountPassword.GotoAsync();
+        await PageWidth.ExpectFitsAsync(page, AccountPasswordPage.Path);
+        await stories.AccountTwoFactor.GotoAsync();
+        await PageWidth.ExpectFitsAsync(page, AccountTwoFactorPage.Path);
+        await stories.AccountPhone.GotoAsync();
+        await PageWidth.ExpectFitsAsync(page, AccountPhonePage.Path);
+        await stories.StartPhoneChangeAsync(user, TestUser.CreateUnique());
+        await PageWidth.ExpectFitsAsync(page, "/account/phone asking for both codes");
+
+        await stories.TurnOnSignInCodeAsync(user);
+        await stories.SignOutAsync();
+        await stories.LogInUpToCodeAsync(user);
+        await PageWidth.ExpectFitsAsync(page, LoginCodePage.Path);
     });
 
     /// <summary>The page <paramref name="response"/> answered for <paramref name="path"/> is a 200 under a CSP that

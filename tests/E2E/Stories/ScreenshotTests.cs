@@ -7,7 +7,7 @@ namespace IdentityTwoFactor.Tests.E2E.Stories;
 
 /// <summary>
 /// Walks every page and state once, writing TestResults/screenshots/*.{desktop,phone}.png, and the README pictures
-/// docs/screenshots/{signup,locked,unlocked,reset}.png when missing or when UPDATE_SCREENSHOTS=1.
+/// docs/screenshots/{signup,locked,unlocked,reset,account-sessions,account-phone}.png when missing or when UPDATE_SCREENSHOTS=1.
 /// </summary>
 /// <remarks>Its class has a site of its own, so the README pictures can show a stable person (ada@example.com)
 /// instead of a Guid-based email: the committed pictures do not change from run to run.</remarks>
@@ -41,8 +41,8 @@ public sealed class ScreenshotTests(BrowserFixture browser, SiteFixture site, IT
 
         await stories.LogInAsync(ada);
         await Screenshots.CaptureAsync(page, "06-home-signed-in");
-        // Signing out is another story's business (AccountTests): here a fresh start is enough.
-        await page.Context.ClearCookiesAsync();
+        // Signed out properly: a session only forgotten by the browser would stay in the account page's list.
+        await stories.SignOutAsync();
 
         await stories.FailLogInAsync(ada);
         await Screenshots.CaptureAsync(page, "07-login-wrong-password");
@@ -67,5 +67,26 @@ public sealed class ScreenshotTests(BrowserFixture browser, SiteFixture site, IT
 
         await page.GotoAsync("/no-such-page");
         await Screenshots.CaptureAsync(page, "14-not-found");
+
+        // The account pages: Ada signed in here and in Firefox on her phone. An hour later, so the texts above do not
+        // count toward the hourly limit that the two codes of the phone change would pass.
+        Site.Clock.Advance(TimeSpan.FromHours(1));
+        await stories.LogInAsync(ada);
+        await using var phone = await NewContextAsync(UserAgents.FirefoxOnAndroid);
+        await new UserStories(await phone.NewPageAsync(), Site).LogInAsync(ada);
+        await stories.Account.GotoAsync();
+        await Expect(stories.Account.Sessions).ToHaveCountAsync(2);
+        await Expect(stories.Account.CurrentSession).ToContainTextAsync(UserAgents.ChromiumName);
+        await Screenshots.CaptureAsync(page, "15-account");
+        await Screenshots.CaptureForDocsAsync(page, "account-sessions");
+        await stories.AccountPassword.GotoAsync();
+        await Screenshots.CaptureAsync(page, "16-account-password");
+        await stories.AccountTwoFactor.GotoAsync();
+        await Screenshots.CaptureAsync(page, "17-account-two-factor");
+        await stories.AccountPhone.GotoAsync();
+        await Screenshots.CaptureAsync(page, "18-account-phone");
+        await stories.StartPhoneChangeAsync(ada, ada with { Phone = "(650) 253-0001", E164 = "+16502530001" });
+        await Screenshots.CaptureAsync(page, "19-account-phone-codes");
+        await Screenshots.CaptureForDocsAsync(page, "account-phone");
     });
 }
