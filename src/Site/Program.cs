@@ -1,18 +1,28 @@
 using IdentityTwoFactor;
 using IdentityTwoFactor.Data;
 
-var builder = WebApplication.CreateBuilder(args);
-builder.AddSite();
-
-var app = builder.Build();
-if (args.Contains("--migrate-only"))
+try
 {
-    // A deployment migrates once, then starts N instances with Database__MigrateAtStart=false.
-    app.MigrateSiteDatabase(force: true);
-    return;
+    var builder = WebApplication.CreateBuilder(args);
+    builder.AddSite();
+
+    var app = builder.Build();
+    if (args.Contains("--migrate-only"))
+    {
+        // A deployment migrates once, then starts N instances with Database__MigrateAtStart=false.
+        app.MigrateSiteDatabase(force: true);
+        return 0;
+    }
+    app.ValidateSettingsAtStart();
+    app.UseSite();
+    app.Run();
+    return 0;
 }
-app.UseSite();
-app.Run();
+catch (Exception e) when (StartupErrors.Describe(e) is { Count: > 0 } problems)
+{
+    // A setting is wrong: one line per problem, no stack trace, a non-zero exit.
+    return StartupErrors.Report(problems);
+}
 
 /// <summary>Visible to WebApplicationFactory in the test projects.</summary>
 public partial class Program;
