@@ -10,16 +10,22 @@ namespace IdentityTwoFactor.Tests.Unit.Site;
 /// never a 500, redirects that never carry the Host header, and return URLs that stay on the site. The real nginx in
 /// front of two real processes is <see cref="BehindNginxTests"/>.
 /// </summary>
-public sealed class ProxyAndRedirectTests : IAsyncLifetime
+public sealed class ProxyAndRedirectTests(ProxyAndRedirectTests.SharedSite shared) : IClassFixture<ProxyAndRedirectTests.SharedSite>
 {
     private const string Password = "correct horse battery";
     private const string Untrusted = "203.0.113.7";
     private static int _phone;
-    private SiteFactory _site = null!;
+    private readonly SiteFactory _site = shared.Site;
 
-    public async Task InitializeAsync() => _site = await SiteFactory.StartAsync();
+    /// <summary>One site for the tests that need no settings of their own: each test signs up its own user.</summary>
+    public sealed class SharedSite : IAsyncLifetime
+    {
+        public SiteFactory Site { get; private set; } = null!;
 
-    public async Task DisposeAsync() => await _site.DisposeAsync();
+        public async Task InitializeAsync() => Site = await SiteFactory.StartAsync();
+
+        public async Task DisposeAsync() => await Site.DisposeAsync();
+    }
 
     [Fact]
     public async Task RedirectToLoginIsRelativeWhateverTheHostHeaderSays()

@@ -83,7 +83,9 @@ public sealed class SiteProcess : IDisposable
         }
         try
         {
-            await site.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromSeconds(30));
+            // Generous: a start takes 1-2 s of CPU, but on a 2-core CI machine shared with other jobs (load average 20)
+            // a process gets a tenth of a core and was seen to need over 30 s. A healthy run never waits this long.
+            await site.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromSeconds(90));
         }
         catch
         {
