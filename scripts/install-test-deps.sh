@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need and a fresh Debian machine may lack, from Debian's packages:
-# Chromium for the Playwright tests (Playwright's own browser download needs the internet) and the
-# PostgreSQL server binaries (the tests start a throwaway cluster themselves). Skips what is present.
+# Chromium for the Playwright tests (Playwright's own browser download needs the internet), the
+# PostgreSQL server binaries (the tests start a throwaway cluster themselves), and nginx and openssl for the
+# reverse-proxy test (it starts a private nginx with a throwaway certificate). Skips what is present.
 set -euo pipefail
 
 need=()
@@ -10,6 +11,12 @@ if [ -z "${PLAYWRIGHT_CHROMIUM_EXECUTABLE:-}" ] && [ ! -x /usr/lib/chromium/chro
 fi
 if [ -z "${ITF_POSTGRES:-}" ] && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then
     need+=(postgresql)
+fi
+if [ -z "${ITF_NGINX:-}" ] && [ ! -x /usr/sbin/nginx ] && ! command -v nginx >/dev/null 2>&1; then
+    need+=(nginx)
+fi
+if ! command -v openssl >/dev/null 2>&1; then
+    need+=(openssl)
 fi
 if [ "${#need[@]}" -eq 0 ]; then
     exit 0
@@ -28,4 +35,17 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 echo "Installing Debian packages for the tests (once per machine): ${need[*]}"
 $sudo apt-get update -qq
-DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null
+# The tests run their own nginx; keep the package from starting the system service (exit 101 = "not allowed"),
+# unless the machine already has a policy of its own.
+policy=""
+if [[ " ${need[*]} " == *" nginx "* ]] && [ ! -e /usr/sbin/policy-rc.d ]; then
+    policy=/usr/sbin/policy-rc.d
+    printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+    $sudo chmod +x "$policy"
+fi
+status=0
+DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}" >/dev/null || status=$?
+if [ -n "$policy" ]; then
+    $sudo rm -f "$policy"
+fi
+exit "$status"

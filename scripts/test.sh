@@ -10,6 +10,12 @@ bash scripts/install-test-deps.sh
 results="TestResults"
 rm -rf "$results/trx"
 status=0
+
+# The nginx test runs the site as it is deployed: published with the README's command (ReadyToRun).
+published="$results/publish/site"
+rm -rf "$published"
+dotnet publish src/Site --configuration Release --output "$published" -nologo -v q -clp:NoSummary
+export ITF_PUBLISHED_SITE="$PWD/$published"
 dotnet test IdentityTwoFactor.sln --configuration Release \
     --logger "trx" --logger "console;verbosity=normal" --results-directory "$results/trx" || status=$?
 

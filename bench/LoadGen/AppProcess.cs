@@ -55,9 +55,10 @@ internal sealed class AppProcess : IAsyncDisposable
         }
         info.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        // As behind a TLS-terminating reverse proxy: the host's forwarded-headers middleware (loopback is trusted)
-        // turns X-Forwarded-Proto: https into Request.IsHttps. The site's antiforgery (SecurePolicy=Always in
-        // Production) refuses to issue tokens on a plain-http request otherwise (500 on every form).
+        // As behind a TLS-terminating reverse proxy: X-Forwarded-Proto: https makes Request.IsHttps true. The site
+        // believes it from loopback on its own; the stock app needs the host's switch, so both get it (same treatment).
+        // Without it the stock app's forms would still work over http, but the site (Secure cookies, HTTPS-only posts)
+        // would not.
         info.Environment["ASPNETCORE_FORWARDEDHEADERS_ENABLED"] = "true";
 
         var log = new StreamWriter(logFile, append: true) { AutoFlush = true };

@@ -7,6 +7,12 @@ internal sealed class BenchOptions
 {
     public string RepoRoot { get; private set; } = Directory.GetCurrentDirectory();
     public string SiteDll { get; private set; } = "";
+
+    /// <summary>The site published with the README's command (ReadyToRun); empty: H measures plain builds only.</summary>
+    public string SitePublishedDll { get; private set; } = "";
+
+    /// <summary>The stock app published the same way (ReadyToRun, framework-dependent, same runtime identifier).</summary>
+    public string StockPublishedDll { get; private set; } = "";
     public string StockDir { get; private set; } = "";
     public string Output { get; private set; } = "";
     public int Clients { get; private set; } = 16;
@@ -45,6 +51,8 @@ internal sealed class BenchOptions
                 case "--repo": o.RepoRoot = Path.GetFullPath(value); break;
                 case "--site-dll": o.SiteDll = Path.GetFullPath(value); break;
                 case "--stock-dir": o.StockDir = Path.GetFullPath(value); break;
+                case "--site-published-dll": o.SitePublishedDll = Path.GetFullPath(value); break;
+                case "--stock-published-dll": o.StockPublishedDll = Path.GetFullPath(value); break;
                 case "--out": o.Output = Path.GetFullPath(value); break;
                 case "--clients": o.Clients = Positive(name, value); break;
                 case "--duration": o.Duration = TimeSpan.FromSeconds(Positive(name, value)); break;

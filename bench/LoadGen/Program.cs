@@ -92,6 +92,9 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
     private readonly List<double> _siteStartMs = [];
     private readonly List<double> _stockStartMs = [];
     private readonly List<double> _siteRestartMs = [];
+    private readonly List<double> _sitePublishedStartMs = [];
+    private readonly List<double> _sitePublishedRestartMs = [];
+    private readonly List<double> _stockPublishedStartMs = [];
     private string _siteRoot = "";
     private readonly List<string> _notes = [];
     private AppProcess? _site;
@@ -213,6 +216,31 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
                 _stockStartMs.Add(stock.StartupTime.TotalMilliseconds);
             }
             Console.WriteLine($"H startup #{r + 1}: site {_siteStartMs[^1]:F0} ms (existing db {_siteRestartMs[^1]:F0} ms), stock {_stockStartMs[^1]:F0} ms");
+            if (o.SitePublishedDll.Length > 0 && o.StockPublishedDll.Length > 0)
+            {
+                // The same three starts, published with ReadyToRun as deployed; stock first on odd repeats, so neither
+                // side always starts right after the other's exit.
+                if (r % 2 == 1)
+                {
+                    await using var stockFirst = await StartStockAsync(o.StockPublishedDll);
+                    _stockPublishedStartMs.Add(stockFirst.StartupTime.TotalMilliseconds);
+                }
+                await using (var site = await StartSiteAsync(dll: o.SitePublishedDll))
+                {
+                    _sitePublishedStartMs.Add(site.StartupTime.TotalMilliseconds);
+                    root = _siteRoot;
+                }
+                await using (var again = await StartSiteAsync(root, o.SitePublishedDll))
+                {
+                    _sitePublishedRestartMs.Add(again.StartupTime.TotalMilliseconds);
+                }
+                if (r % 2 == 0)
+                {
+                    await using var stockAfter = await StartStockAsync(o.StockPublishedDll);
+                    _stockPublishedStartMs.Add(stockAfter.StartupTime.TotalMilliseconds);
+                }
+                Console.WriteLine($"H startup #{r + 1}, published: site {_sitePublishedStartMs[^1]:F0} ms (existing db {_sitePublishedRestartMs[^1]:F0} ms), stock {_stockPublishedStartMs[^1]:F0} ms");
+            }
         }
 
         _site = await StartSiteAsync();
@@ -276,7 +304,8 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
         }
         MeasureHash(10);
 
-        return Report.Build(o, _runs, _hashMs, _hashCpuMs, _hashDescription, _siteStartMs, _siteRestartMs, _stockStartMs, fake.TokenRequests, _notes);
+        return Report.Build(o, _runs, _hashMs, _hashCpuMs, _hashDescription, _siteStartMs, _siteRestartMs, _stockStartMs,
+            new PublishedStartup(_sitePublishedStartMs, _sitePublishedRestartMs, _stockPublishedStartMs), fake.TokenRequests, _notes);
     }
 
     private Task Record(RunResult run)
@@ -404,7 +433,7 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
 
     // ---- processes and seeding ---------------------------------------------------------------------------
 
-    private async Task<AppProcess> StartSiteAsync(string? existingRoot = null)
+    private async Task<AppProcess> StartSiteAsync(string? existingRoot = null, string? dll = null)
     {
         if (engine != "site")
         {
@@ -418,7 +447,10 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
         _siteRoot = root;
         Directory.CreateDirectory(root);
         _connectionString = $"Data Source={Path.Combine(root, "site.db")}";
-        var app = await AppProcess.StartAsync("site", o.SiteDll, Path.GetDirectoryName(o.SiteDll)!, SiteEnvironment(), AppProcess.FreePort(), SiteLogin,
+        dll ??= o.SiteDll;
+        var environment = SiteEnvironment();
+        environment["ASPNETCORE_CONTENTROOT"] = Path.GetDirectoryName(dll)!;
+        var app = await AppProcess.StartAsync("site", dll, Path.GetDirectoryName(dll)!, environment, AppProcess.FreePort(), SiteLogin,
             Path.Combine(logDir, "site.log"));
         _siteDb = SiteDatabase.Sqlite(Path.Combine(root, "site.db"));
         return app;
@@ -456,8 +488,9 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
         return env;
     }
 
-    private async Task<AppProcess> StartStockAsync()
+    private async Task<AppProcess> StartStockAsync(string? dll = null)
     {
+        dll ??= StockDll;
         var n = Interlocked.Increment(ref _instance);
         var db = Path.Combine(work, $"stock-{n}.db");
         // The template ships app.db with its schema already migrated; each start gets a fresh copy.
@@ -467,7 +500,7 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
             ["ASPNETCORE_ENVIRONMENT"] = "Production",
             ["ConnectionStrings__DefaultConnection"] = $"DataSource={db};Cache=Shared",
         };
-        var app = await AppProcess.StartAsync("stock", StockDll, Path.GetDirectoryName(StockDll)!, env, AppProcess.FreePort(), StockLogin,
+        var app = await AppProcess.StartAsync("stock", dll, Path.GetDirectoryName(dll)!, env, AppProcess.FreePort(), StockLogin,
             Path.Combine(logDir, "stock.log"));
         StockDb = db;
         return app;

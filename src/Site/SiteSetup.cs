@@ -25,6 +25,7 @@ public static class SiteSetup
     {
         app.MigrateSiteDatabase();
         app.UseEncryptedKeyRing();
+        app.UseSiteForwardedHeaders();
         app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment())
         {
@@ -32,6 +33,10 @@ public static class SiteSetup
         }
         app.UseExceptionHandler("/error/500");
         app.UseStatusCodePagesWithReExecute("/error/{0}");
+        if (!app.Environment.IsDevelopment())
+        {
+            app.UseHttpsForForms();
+        }
         app.UseOnlyFormMethods();
         app.UseStaticFiles();
         app.UseRouting();
@@ -54,10 +59,14 @@ public static class SiteSetup
             .AddViewOptions(o => o.HtmlHelperOptions.ClientValidationEnabled = false);
         services.AddAntiforgery(o =>
         {
+            // Outside Development: Secure, without the 500 antiforgery throws on a plain-HTTP request (see the builder).
+            o.Cookie = builder.Environment.IsDevelopment()
+                ? new CookieBuilder { SecurePolicy = CookieSecurePolicy.SameAsRequest }
+                : new AlwaysSecureCookieBuilder();
             o.Cookie.Name = AntiforgeryCookieClient.AntiforgeryCookie;
             o.Cookie.HttpOnly = true;
+            o.Cookie.IsEssential = true;
             o.Cookie.SameSite = SameSiteMode.Strict;
-            o.Cookie.SecurePolicy = IdentityTwoFactor.Web.SecurityHeaders.CookieSecurity(builder.Environment);
         });
         services.Configure<CookieTempDataProviderOptions>(o =>
         {
@@ -72,6 +81,9 @@ public static class SiteSetup
             o.ExcludedHosts.Clear(); // Development never sends HSTS; anywhere else, every host gets it.
         });
         services.AddSiteRateLimits();
+        services.AddSiteForwardedHeaders();
+        services.AddSiteHttpsRedirection();
+        services.AddRelativeAuthenticationRedirects();
         return builder;
     }
 }

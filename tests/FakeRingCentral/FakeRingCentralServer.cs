@@ -39,6 +39,7 @@ public sealed partial class FakeRingCentralServer : IAsyncDisposable
     private WebApplication? app;
     private int tokenRequests;
     private int smsRequests;
+    private int smsRequestsWithoutContentLength;
     private int revokeRequests;
     private long nextMessageId = 1_900_000_000;
 
@@ -69,6 +70,9 @@ public sealed partial class FakeRingCentralServer : IAsyncDisposable
     public int SmsRequests => Volatile.Read(ref smsRequests);
 
     public int RevokeRequests => Volatile.Read(ref revokeRequests);
+
+    /// <summary>SMS requests that came without a Content-Length (chunked): some gateways in front of APIs refuse those.</summary>
+    public int SmsRequestsWithoutContentLength => Volatile.Read(ref smsRequestsWithoutContentLength);
 
     /// <summary>Every access token issued so far (tests check they never reach a log).</summary>
     public IReadOnlyList<string> IssuedTokens => [.. issuedTokens];
@@ -260,6 +264,10 @@ public sealed partial class FakeRingCentralServer : IAsyncDisposable
     private async Task<IResult> HandleSmsAsync(HttpContext context)
     {
         Interlocked.Increment(ref smsRequests);
+        if (context.Request.ContentLength is null)
+        {
+            Interlocked.Increment(ref smsRequestsWithoutContentLength);
+        }
         RateLimitHeaders(context, "Medium", 40);
         await DelayAsync(SmsLatency, context.RequestAborted);
 

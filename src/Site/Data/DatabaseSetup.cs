@@ -44,7 +44,7 @@ public static class DatabaseSetup
         {
             if (string.IsNullOrWhiteSpace(configured))
             {
-                throw new InvalidOperationException(
+                throw new SiteConfigurationException(
                     "Database:Provider is PostgreSQL but ConnectionStrings:Site is empty: set ConnectionStrings__Site to a PostgreSQL connection string (Host=...;Database=...;Username=...;Password=...).");
             }
             builder.Services.AddDbContext<SiteDbContext, PostgresSiteDbContext>(o => o
@@ -155,7 +155,15 @@ public static class DatabaseSetup
 
     private static string ResolveSqlitePath(string connectionString, string contentRoot)
     {
-        var csb = new SqliteConnectionStringBuilder(connectionString);
+        SqliteConnectionStringBuilder csb;
+        try
+        {
+            csb = new SqliteConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            throw new SiteConfigurationException($"ConnectionStrings:Site is not a valid SQLite connection string ({e.Message}): expected Data Source=path/to/site.db.", e);
+        }
         if (!string.IsNullOrEmpty(csb.DataSource) && csb.DataSource != ":memory:" && !Path.IsPathRooted(csb.DataSource)
             && csb.Mode != SqliteOpenMode.Memory)
         {

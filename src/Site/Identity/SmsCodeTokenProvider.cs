@@ -133,7 +133,7 @@ public partial class SmsCodeTokenProvider(
         }
         var (code, row) = await NewCodeAsync(purpose, manager, user);
         var minutes = (int)Math.Round(options.Value.CodeLifetime.TotalMinutes);
-        var text = $"{code} is your verification code {PurposeText(purpose)}. It expires in {minutes} minutes. Do not share it.";
+        var text = $"{code} is your verification code {PurposeText(purpose)}. It expires in {minutes} minute{(minutes == 1 ? "" : "s")}. Do not share it.";
 
         var sent = await services.GetRequiredService<ISmsSender>().SendAsync(phone, text, cancellationToken);
         if (!sent.Succeeded)

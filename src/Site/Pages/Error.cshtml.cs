@@ -26,6 +26,8 @@ public class ErrorModel : PageModel
         Response.StatusCode = Status;
         (Heading, Explanation) = Status switch
         {
+            400 when HttpContext.Items.ContainsKey(Web.HttpsRequirement.NotHttpsItem) => ("This site must be reached over HTTPS",
+                "Forms are accepted only over a secure connection. Open the site with an address that starts with https:// and try again."),
             400 => ("The form could not be accepted", "The request was incomplete or its security token had expired. Go back, reload the page and try again."),
             404 => ("Page not found", "There is no page at this address."),
             405 => ("That action is not allowed here", "This address does not accept that kind of request. Use the forms on the site."),

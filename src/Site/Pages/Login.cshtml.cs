@@ -15,6 +15,15 @@ public class LoginModel : PageModel
     [BindProperty]
     public InputModel Input { get; set; } = new();
 
+    /// <summary>Where a page that needs sign-in sent the user from (Identity's cookie handler adds it). The form posts
+    /// to the page's own URL, so the query string carries it through the post.</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    /// <summary><see cref="ReturnUrl"/> when it is a path on this site; null for anything else (<c>//host</c>,
+    /// <c>/\host</c>, absolute URLs, control characters), so only local URLs are ever followed.</summary>
+    private string? LocalReturnUrl => Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : null;
+
     public void OnGet()
     {
         Input.Email = this.RememberedEmail() ?? "";
@@ -39,7 +48,7 @@ public class LoginModel : PageModel
         var result = await signIn.PasswordSignInAsync(user, Input.Password, isPersistent: false, lockoutOnFailure: true);
         if (result.Succeeded)
         {
-            return LocalRedirect("/");
+            return LocalRedirect(LocalReturnUrl ?? "/");
         }
         if (result.RequiresTwoFactor)
         {
@@ -52,7 +61,7 @@ public class LoginModel : PageModel
             {
                 TempData.Error(SmsMessages.SendFailed(code));
             }
-            return RedirectToPage("/LoginCode");
+            return RedirectToPage("/LoginCode", new { ReturnUrl = LocalReturnUrl });
         }
         if (result.IsNotAllowed)
         {
@@ -106,7 +115,7 @@ public class LoginModel : PageModel
     {
         TempData.Error(SmsMessages.WrongLogin);
         TempData.RememberEmail(Input.Email);
-        return RedirectToPage("/Login");
+        return RedirectToPage("/Login", new { ReturnUrl = LocalReturnUrl });
     }
 
     public sealed class InputModel

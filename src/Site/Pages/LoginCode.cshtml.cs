@@ -12,6 +12,12 @@ public class LoginCodeModel(TwoFactorSignInManager signIn, TwoFactorUserManager 
     [BindProperty]
     public InputModel Input { get; set; } = new();
 
+    /// <summary>Carried from /login: where to go once the code is accepted (local URLs only, as on /login).</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    private string? LocalReturnUrl => Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : null;
+
     public async Task<IActionResult> OnGetAsync() =>
         await signIn.GetTwoFactorAuthenticationUserAsync() is null ? StartOver() : Page();
 
@@ -30,7 +36,7 @@ public class LoginCodeModel(TwoFactorSignInManager signIn, TwoFactorUserManager 
         var result = await signIn.TwoFactorSignInAsync(SmsCodeTokenProvider.ProviderName, Input.Code!, isPersistent: false, rememberClient: Input.RememberBrowser);
         if (result.Succeeded)
         {
-            return LocalRedirect("/");
+            return LocalRedirect(LocalReturnUrl ?? "/");
         }
         if (result.IsLockedOut)
         {
@@ -44,7 +50,7 @@ public class LoginCodeModel(TwoFactorSignInManager signIn, TwoFactorUserManager 
             return RedirectToPage("/Unlock");
         }
         TempData.Error(SmsMessages.CodeRejected(state));
-        return RedirectToPage();
+        return RedirectToPage(new { ReturnUrl = LocalReturnUrl });
     }
 
     public async Task<IActionResult> OnPostResendAsync()
@@ -63,13 +69,13 @@ public class LoginCodeModel(TwoFactorSignInManager signIn, TwoFactorUserManager 
         {
             TempData.Error(SmsMessages.SendFailed(sent));
         }
-        return RedirectToPage();
+        return RedirectToPage(new { ReturnUrl = LocalReturnUrl });
     }
 
     private RedirectToPageResult StartOver()
     {
         TempData.Info("Please log in.");
-        return RedirectToPage("/Login");
+        return RedirectToPage("/Login", new { ReturnUrl = LocalReturnUrl });
     }
 
     public sealed class InputModel

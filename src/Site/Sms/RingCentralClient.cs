@@ -106,9 +106,14 @@ internal sealed class RingCentralClient : ISmsSender
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, SmsPath)
         {
-            Content = JsonContent.Create(
+            // Serialized up front, so the request carries a Content-Length: JsonContent streams the body chunked, which
+            // some API gateways refuse.
+            Content = new ByteArrayContent(JsonSerializer.SerializeToUtf8Bytes(
                 new SmsRequest(new CallerInfo(options.FromNumber!), [new CallerInfo(to)], text),
-                RingCentralJsonContext.Default.SmsRequest),
+                RingCentralJsonContext.Default.SmsRequest))
+            {
+                Headers = { ContentType = new MediaTypeHeaderValue("application/json") { CharSet = "utf-8" } },
+            },
         };
         request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", accessToken);
         return await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, ct);
@@ -142,7 +147,7 @@ internal sealed class RingCentralClient : ISmsSender
             return SmsSendResult.Sent(id);
         }
 
-        var (errorCode, parameterName) = await ReadErrorAsync(response, ct);
+        var (errorCode, _) = await ReadErrorAsync(response, ct);
         if (response.StatusCode == HttpStatusCode.TooManyRequests || errorCode is "MSG-305" or "CMN-301")
         {
             var retryAfter = RetryAfter(response);
@@ -156,18 +161,18 @@ internal sealed class RingCentralClient : ISmsSender
             return SmsSendResult.Failed(SmsFailureKind.ProviderUnavailable, errorCode);
         }
 
-        var kind = ClassifyRefusal(errorCode, parameterName);
+        var kind = ClassifyRefusal(errorCode);
         SmsLog.SmsRefused(logger, maskedTo, status, errorCode, kind);
         return SmsSendResult.Failed(kind, errorCode);
     }
 
-    /// <summary>4xx other than 401/429. Match on errorCode, never on the message text.</summary>
-    private static SmsFailureKind ClassifyRefusal(string? errorCode, string? parameterName) => errorCode switch
+    /// <summary>4xx other than 401/429. Match on errorCode, never on the message text. Only the opt-out error means the
+    /// number refused the message (the user can fix it by replying START); every other refusal, an invalid recipient
+    /// included (our own phone validation accepted it), is ours to look at and reads "could not send".</summary>
+    private static SmsFailureKind ClassifyRefusal(string? errorCode) => errorCode switch
     {
         "MSG-243" => SmsFailureKind.RejectedNumber, // recipient blocked (for example replied STOP)
-        "CMN-101" when parameterName?.StartsWith("from", StringComparison.OrdinalIgnoreCase) == true => SmsFailureKind.Misconfigured,
-        "CMN-101" => SmsFailureKind.RejectedNumber, // invalid recipient number
-        _ => SmsFailureKind.Misconfigured, // MSG-245 (from number), CMN-408 (OutboundSMS), MSG-384 (account limits), unknown
+        _ => SmsFailureKind.Misconfigured, // CMN-101 (a parameter), MSG-245 (from number), CMN-408 (OutboundSMS), MSG-384 (account limits), unknown
     };
 
     private async Task<TokenOutcome> RequestTokenAsync(CancellationToken ct)

@@ -88,14 +88,27 @@ public sealed class RingCentralFailureTests
     }
 
     [Fact]
-    public async Task InvalidRecipientNumberIsRejectedNumber()
+    public async Task InvalidRecipientNumberIsACouldNotSendNotARefusalByTheNumber()
     {
+        // Only the opt-out error (MSG-243) means "the number refused the message"; other 4xx answers are "could not send".
         await using var host = await SmsTestHost.StartAsync();
 
         var result = await host.SendAsync(to: "12345");
 
-        Assert.Equal(SmsFailureKind.RejectedNumber, result.Failure);
+        Assert.NotEqual(SmsFailureKind.RejectedNumber, result.Failure);
         Assert.Equal("CMN-101", result.ErrorCode);
+    }
+
+    [Fact]
+    public async Task SmsRequestBodyIsSentWithAContentLength()
+    {
+        await using var host = await SmsTestHost.StartAsync();
+
+        var result = await host.SendAsync();
+
+        Assert.True(result.Succeeded);
+        Assert.Equal(1, host.Server.SmsRequests);
+        Assert.Equal(0, host.Server.SmsRequestsWithoutContentLength);
     }
 
     [Fact]

@@ -53,10 +53,88 @@ public sealed class SiteProcess : IDisposable
 
     /// <summary>Starts the site on a free port with <paramref name="folder"/> as content root and waits until GET /about answers 200.</summary>
     /// <param name="environment">Extra environment variables, applied last (for example a PostgreSQL connection string).</param>
-    public static async Task<SiteProcess> StartAsync(string folder, string databasePath, string codeHashKey, TimeSpan? readyTimeout = null,
+    public static Task<SiteProcess> StartAsync(string folder, string databasePath, string codeHashKey, TimeSpan? readyTimeout = null,
+        IReadOnlyDictionary<string, string>? environment = null, params string[] arguments) =>
+        StartFromAsync(SiteDll, folder, databasePath, codeHashKey, readyTimeout, environment, arguments);
+
+    /// <summary>As <see cref="StartAsync"/>, from another build of the site (for example the published one).</summary>
+    public static async Task<SiteProcess> StartFromAsync(string dll, string folder, string databasePath, string codeHashKey, TimeSpan? readyTimeout = null,
         IReadOnlyDictionary<string, string>? environment = null, params string[] arguments)
     {
-        var dll = SiteDll;
+        var port = FreePort();
+        var start = CreateStartInfo(dll, folder, databasePath, codeHashKey, port, environment, arguments);
+        var process = new Process { StartInfo = start };
+        var site = new SiteProcess(process, new Uri($"http://127.0.0.1:{port}"));
+        process.OutputDataReceived += (_, e) => site.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => site.Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        if (arguments.Contains("--migrate-only"))
+        {
+            // A one-shot run: wait for it to finish instead of for a page.
+            using var timeout = new CancellationTokenSource(readyTimeout ?? TimeSpan.FromSeconds(60));
+            await process.WaitForExitAsync(timeout.Token);
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"--migrate-only exited with {process.ExitCode}:\n{site.Output}");
+            }
+            return site;
+        }
+        try
+        {
+            // Generous: a start takes 1-2 s of CPU, but on a 2-core CI machine shared with other jobs (load average 20)
+            // a process gets a tenth of a core and was seen to need over 30 s. A healthy run never waits this long.
+            await site.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromSeconds(90));
+        }
+        catch
+        {
+            site.Dispose();
+            throw;
+        }
+        return site;
+    }
+
+    /// <summary>Starts the site and waits for it to exit by itself, as a start-up failure does; kills it after
+    /// <paramref name="timeout"/>. Returns the exit code and everything it wrote to stdout and stderr.</summary>
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string folder, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    {
+        var start = CreateStartInfo(SiteDll, folder, Path.Combine(folder, "site.db"), "", FreePort(), environment, []);
+        using var process = new Process { StartInfo = start };
+        var output = new System.Text.StringBuilder();
+        void Append(string? line)
+        {
+            lock (output)
+            {
+                output.AppendLine(line);
+            }
+        }
+        process.OutputDataReceived += (_, e) => Append(e.Data);
+        process.ErrorDataReceived += (_, e) => Append(e.Data);
+        process.Start();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"The site did not exit within {timeout.TotalSeconds:0} s. Its output:\n{output}");
+        }
+        // WaitForExit() without a timeout drains the redirected output.
+        process.WaitForExit();
+        lock (output)
+        {
+            return (process.ExitCode, output.ToString());
+        }
+    }
+
+    private static ProcessStartInfo CreateStartInfo(string dll, string folder, string databasePath, string codeHashKey, int port,
+        IReadOnlyDictionary<string, string>? environment, string[] arguments)
+    {
         if (!File.Exists(dll))
         {
             throw new FileNotFoundException($"The site is not built at {dll}.", dll);
@@ -68,7 +146,6 @@ public sealed class SiteProcess : IDisposable
             File.Copy(settings, Path.Combine(folder, "appsettings.json"), overwrite: true);
         }
 
-        var port = FreePort();
         var start = new ProcessStartInfo(DotnetHost())
         {
             UseShellExecute = false,
@@ -102,35 +179,7 @@ public sealed class SiteProcess : IDisposable
         {
             start.ArgumentList.Add(argument);
         }
-
-        var process = new Process { StartInfo = start };
-        var site = new SiteProcess(process, new Uri($"http://127.0.0.1:{port}"));
-        process.OutputDataReceived += (_, e) => site.Append(e.Data);
-        process.ErrorDataReceived += (_, e) => site.Append(e.Data);
-        process.Start();
-        process.BeginOutputReadLine();
-        process.BeginErrorReadLine();
-        if (arguments.Contains("--migrate-only"))
-        {
-            // A one-shot run: wait for it to finish instead of for a page.
-            using var timeout = new CancellationTokenSource(readyTimeout ?? TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(timeout.Token);
-            if (process.ExitCode != 0)
-            {
-                throw new InvalidOperationException($"--migrate-only exited with {process.ExitCode}:\n{site.Output}");
-            }
-            return site;
-        }
-        try
-        {
-            await site.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromSeconds(30));
-        }
-        catch
-        {
-            site.Dispose();
-            throw;
-        }
-        return site;
+        return start;
     }
 
     /// <summary>SIGKILL on Linux: no shutdown hooks, no flushing, the way a crash or an OOM kill ends a process.</summary>
