@@ -3,10 +3,12 @@ using IdentityTwoFactor.Identity;
 using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace IdentityTwoFactor.Pages;
 
 /// <summary>Confirms the mobile number given at signup with a texted code (TwoFactor:RequireConfirmedPhone).</summary>
+[EnableRateLimiting(RateLimiting.FormPolicy)]
 public class ConfirmPhoneModel(TwoFactorUserManager users) : PageModel
 {
     public const string ResendAnswer = "If that account's mobile phone number is not confirmed yet, a new code was texted to it.";

@@ -3,6 +3,7 @@ using IdentityTwoFactor.Identity;
 using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace IdentityTwoFactor.Pages;
 
@@ -10,6 +11,7 @@ namespace IdentityTwoFactor.Pages;
 /// Step 1 takes an email and texts a code, answering the same whether or not the account exists.
 /// Step 2 takes the code and a new password; success also clears a lock and ends other sessions.
 /// </summary>
+[EnableRateLimiting(RateLimiting.FormPolicy)]
 public class ResetPasswordModel(TwoFactorUserManager users, DummyPasswordCheck dummy) : PageModel
 {
     public const string SentAnswer = "If an account exists for that email, a verification code was sent to its mobile phone.";

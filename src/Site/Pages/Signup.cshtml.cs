@@ -4,9 +4,11 @@ using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace IdentityTwoFactor.Pages;
 
+[EnableRateLimiting(RateLimiting.FormPolicy)]
 public class SignupModel(TwoFactorUserManager users, PhoneNumberNormalizer phones, Microsoft.Extensions.Options.IOptions<TwoFactorOptions> options) : PageModel
 {
     [BindProperty]

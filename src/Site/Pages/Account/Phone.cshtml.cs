@@ -4,11 +4,13 @@ using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace IdentityTwoFactor.Pages.Account;
 
 /// <summary>Changing the number takes effect only once a code texted to the new number is entered.</summary>
 [Authorize]
+[EnableRateLimiting(RateLimiting.FormPolicy)]
 public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signIn, PhoneNumberNormalizer phones) : PageModel
 {
     private const string PendingKey = "Account.PendingPhone";
