@@ -8,4 +8,22 @@ public static class CodePurposes
     public const string ResetPassword = "ResetPassword";
     public const string ConfirmPhone = "ConfirmPhone";
     public const string SignIn = "TwoFactor";
+
+    /// <summary>Identity's phone-change purposes carry the new number (<c>ChangePhoneNumber:+1...</c>).</summary>
+    public const string ChangePhonePrefix = "ChangePhoneNumber:";
+
+    /// <summary>The purpose as logs may show it: its kind only, never the number a phone-change purpose carries.</summary>
+    public static string KindOf(string purpose) => purpose switch
+    {
+        Unlock => "unlock",
+        ResetPassword => "reset-password",
+        ConfirmPhone => "confirm-phone",
+        SignIn => "sign-in",
+        _ when purpose.StartsWith(ChangePhonePrefix, StringComparison.Ordinal) => "change-phone",
+        _ => "other",
+    };
+
+    /// <summary>Which part of the daily budget a purpose's texts draw on.</summary>
+    public static TextKind TextKindOf(string purpose) =>
+        purpose == ConfirmPhone || purpose.StartsWith(ChangePhonePrefix, StringComparison.Ordinal) ? TextKind.NewNumber : TextKind.WayBackIn;
 }
