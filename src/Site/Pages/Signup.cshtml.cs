@@ -25,6 +25,10 @@ public class SignupModel(TwoFactorUserManager users, PhoneNumberNormalizer phone
         {
             ModelState.AddModelError("Input.Phone", "Enter a valid mobile phone number, for example +1 650 555 1234.");
         }
+        else if (phone is not null && !phones.IsAllowedRegion(phone))
+        {
+            ModelState.AddModelError("Input.Phone", phones.NotAllowedRegionMessage());
+        }
         if (!ModelState.IsValid)
         {
             return Page();

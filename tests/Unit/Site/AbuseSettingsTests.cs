@@ -11,6 +11,9 @@ public sealed class AbuseSettingsTests
     [InlineData("TwoFactor:SignupShareOfDailyTexts", "150", "TwoFactor:SignupShareOfDailyTexts must be a percentage between 1 and 100.")]
     [InlineData("TwoFactor:MaxTextsPerNumberPerHour", "-1", "TwoFactor:MaxTextsPerNumberPerHour must be between 0 (off) and 1000.")]
     [InlineData("TwoFactor:MaxTextsPerNumberPerDay", "100000", "TwoFactor:MaxTextsPerNumberPerDay must be between 0 (off) and 10000.")]
+    [InlineData("Phone:AllowedRegions", "US,USA", "Phone:AllowedRegions must be * or a comma-separated list of two-letter region codes such as US,CA (\"USA\" is not one).")]
+    [InlineData("Phone:AllowedRegions", "US,,", "Phone:AllowedRegions must be * or a comma-separated list of two-letter region codes such as US,CA (\"\" is not one).")]
+    [InlineData("Phone:AllowedRegions", "QQ", "Phone:AllowedRegions must be * or a comma-separated list of two-letter region codes such as US,CA (\"QQ\" is not one).")]
     public async Task ABadSettingStopsTheSiteWithASentenceNamingIt(string setting, string value, string sentence)
     {
         var error = await Assert.ThrowsAnyAsync<OptionsValidationException>(async () =>

@@ -7,7 +7,7 @@ namespace IdentityTwoFactor.Tests.Unit.Site;
 
 /// <summary>
 /// Issue 12 as an attacker plays it against the whole site (real pages, database and SMS client): floods that would
-/// burn the site's texts, pumping one number, signups eating the texts locked users need.
+/// burn the site's texts, pumping one number, signups eating the texts locked users need, foreign numbers.
 /// </summary>
 public sealed class SmsAbuseTests
 {
@@ -148,6 +148,55 @@ public sealed class SmsAbuseTests
             await owner.LogInAsync(accounts[0], "wrong password");
         }
         Assert.Single(site.RingCentral.Messages, m => m.Text.Contains("to unlock your account", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task NumbersFromOtherCountriesAreRefusedAtSignupWithASentence()
+    {
+        await using var site = await SiteFactory.StartAsync();
+        using var client = site.NewClient();
+
+        var response = await client.PostFormAsync("/signup",
+            ("Input.Email", $"abroad-{Guid.NewGuid():N}@example.com"), ("Input.Password", Password), ("Input.ConfirmPassword", Password),
+            ("Input.Phone", "+44 7400 123456"), ("Input.FirstName", "Ada"), ("Input.LastName", "Lovelace"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var page = await response.Content.ReadAsStringAsync();
+        Assert.Contains("We can text only mobile numbers from US.", WebUtility.HtmlDecode(page), StringComparison.Ordinal);
+        Assert.Empty(site.RingCentral.Messages);
+        Assert.Equal(0, await site.WithDbAsync(db => db.Users.CountAsync()));
+    }
+
+    [Fact]
+    public async Task NumbersFromOtherCountriesAreRefusedAtPhoneChange()
+    {
+        await using var site = await SiteFactory.StartAsync(new() { ["Phone:AllowedRegions"] = "US,CA" });
+        var email = await SignUpAsync(site);
+        using var client = site.NewClient();
+        await client.LogInAsync(email, Password);
+        var before = site.RingCentral.Messages.Count;
+
+        var response = await client.PostFormAsync("/account/phone", ("Input.Phone", "+33 6 12 34 56 78"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("We can text only mobile numbers from US and CA.", WebUtility.HtmlDecode(await response.Content.ReadAsStringAsync()), StringComparison.Ordinal);
+        Assert.Equal(before, site.RingCentral.Messages.Count);
+        // A Canadian number is allowed by the list.
+        var canada = await client.PostFormAsync("/account/phone", ("Input.Phone", "+1 604 555 0123"));
+        Assert.Equal(HttpStatusCode.Redirect, canada.StatusCode);
+        Assert.Equal(before + 1, site.RingCentral.Messages.Count);
+    }
+
+    [Fact]
+    public async Task AStarAllowsEveryCountry()
+    {
+        await using var site = await SiteFactory.StartAsync(new() { ["Phone:AllowedRegions"] = "*" });
+        using var client = site.NewClient();
+
+        var signup = await client.SignUpAsync($"abroad-{Guid.NewGuid():N}@example.com", Password, "+44 7400 123456");
+
+        Assert.Equal("/login", signup.Headers.Location?.OriginalString);
+        Assert.Single(site.RingCentral.Messages, m => m.To == "+447400123456");
     }
 
     /// <summary>Every budget row that is not one account's or one email's own: the site's day and the numbers.</summary>

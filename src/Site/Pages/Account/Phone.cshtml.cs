@@ -35,6 +35,10 @@ public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signI
         {
             ModelState.AddModelError("Input.Phone", "Enter a valid mobile phone number, for example +1 650 555 1234.");
         }
+        else if (!phones.IsAllowedRegion(phone))
+        {
+            ModelState.AddModelError("Input.Phone", phones.NotAllowedRegionMessage());
+        }
         else if (phone == me.PhoneNumber && me.PhoneNumberConfirmed)
         {
             ModelState.AddModelError("Input.Phone", "That is already your mobile phone number.");
