@@ -24,6 +24,12 @@ public sealed class PhoneOptions : IValidatableObject
 
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
+        // Only a list someone wrote is checked: loading libphonenumber's metadata costs start-up time the default
+        // (DefaultRegion, already checked by its pattern) does not need.
+        if (string.IsNullOrWhiteSpace(AllowedRegions))
+        {
+            yield break;
+        }
         var supported = PhoneNumberUtil.GetInstance().GetSupportedRegions();
         var bad = AllowedRegionList()?.FirstOrDefault(r => !supported.Contains(r));
         if (bad is not null)
