@@ -480,6 +480,8 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
             ["TwoFactor__ResendCooldown"] = "00:00:00",
             ["TwoFactor__MaxTextsPerHour"] = "0",
             ["TwoFactor__MaxTextsPerDay"] = "0",
+            ["TwoFactor__MaxTextsPerNumberPerHour"] = "0",
+            ["TwoFactor__MaxTextsPerNumberPerDay"] = "0",
         };
         if (pg is not null)
         {

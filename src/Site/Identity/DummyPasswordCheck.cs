@@ -1,21 +1,25 @@
 using System.Collections.Concurrent;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Options;
 
 namespace IdentityTwoFactor.Identity;
 
 /// <summary>
 /// Spends the same password-hashing work on an unknown email as on a known one, so the time a login or reset
 /// takes does not reveal which emails have accounts. Uses the app's own hasher (scoped, as Identity registers it);
-/// the dummy hash is made once per hasher type.
+/// the dummy hash is made once per hasher type and hasher settings (a hash carries its own iteration count, so a
+/// dummy made under other settings would cost a different time).
 /// </summary>
-public sealed class DummyPasswordCheck(IPasswordHasher<TwoFactorUser> hasher)
+public sealed class DummyPasswordCheck(IPasswordHasher<TwoFactorUser> hasher, IOptions<PasswordHasherOptions>? hasherOptions = null)
 {
-    private static readonly ConcurrentDictionary<Type, string> Hashes = new();
+    private static readonly ConcurrentDictionary<(Type, int, PasswordHasherCompatibilityMode), string> Hashes = new();
     private static readonly TwoFactorUser Nobody = new();
 
     public void Verify(string? password)
     {
-        var hash = Hashes.GetOrAdd(hasher.GetType(), _ => hasher.HashPassword(Nobody, Guid.NewGuid().ToString("N")));
+        var settings = hasherOptions?.Value ?? new PasswordHasherOptions();
+        var hash = Hashes.GetOrAdd((hasher.GetType(), settings.IterationCount, settings.CompatibilityMode),
+            _ => hasher.HashPassword(Nobody, Guid.NewGuid().ToString("N")));
         hasher.VerifyHashedPassword(Nobody, hash, password ?? "");
     }
 }

@@ -6,6 +6,9 @@ namespace IdentityTwoFactor.Identity;
 
 public static class SiteIdentitySetup
 {
+    /// <summary>The log category of Identity's <c>UserManager&lt;TUser&gt;</c> (generic arguments are not part of it).</summary>
+    public const string IdentityUserManagerCategory = "Microsoft.AspNetCore.Identity.UserManager";
+
     /// <summary>Identity for the site: cookies, NIST-style passwords (length only), and the SMS two-factor pieces.</summary>
     public static IHostApplicationBuilder AddSiteIdentity(this IHostApplicationBuilder builder)
     {
@@ -65,6 +68,10 @@ public static class SiteIdentitySetup
         services.AddHttpContextAccessor();
         services.AddSingleton<ICodeGuessClient, Web.AntiforgeryCookieClient>();
         services.AddHostedService<SecurityEventPruner>();
+        services.AddHostedService<SendBudgetPruner>();
+        // Identity's UserManager logs a failed token check at Debug with its purpose, and a phone change's purpose is
+        // "ChangePhoneNumber:" plus the full new number. Our provider logs the same failures by kind only.
+        builder.Logging.AddFilter(IdentityUserManagerCategory, LogLevel.Information);
         return builder;
     }
 }

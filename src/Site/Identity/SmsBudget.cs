@@ -1,96 +1,199 @@
-using System.Security.Cryptography;
-using System.Text;
+using System.Globalization;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
 namespace IdentityTwoFactor.Identity;
 
-/// <summary>Why a text was refused before it was sent, and when to try again.</summary>
-public enum BudgetRefusal
-{
-    None,
-    /// <summary>The account had a text less than <c>TwoFactor:ResendCooldown</c> ago.</summary>
-    Cooldown,
-    /// <summary>The account reached <c>TwoFactor:MaxTextsPerHour</c>.</summary>
-    HourlyCap,
-    /// <summary>The site reached <c>TwoFactor:MaxTextsPerDay</c> (all accounts together).</summary>
-    DailyCap,
-}
-
-public sealed record BudgetDecision(BudgetRefusal Refusal, TimeSpan RetryAfter, Func<Task>? Refund = null)
-{
-    public bool Allowed => Refusal == BudgetRefusal.None;
-}
-
 /// <summary>
-/// The SMS budget (SMS pumping costs real money): per account a cooldown between texts and a cap per hour, and a
-/// cap of texts per day for the whole site. Each claim is one conditional UPDATE, so parallel requests cannot
-/// overspend; a send that then fails is refunded.
+/// The SMS budget (SMS pumping costs real money), all in the database so it holds across restarts and instances:
+/// <list type="bullet">
+/// <item>per account, or per email on the forms anyone can post: a cooldown between texts and a cap per hour;</item>
+/// <item>per destination number, across all accounts and purposes: a cap per hour and per day;</item>
+/// <item>for the whole site: a cap per UTC day, of which new numbers (signups, confirmations, phone changes) may
+///   use only their share, so the rest stays for the owners' way back in (unlock, reset, sign-in).</item>
+/// </list>
+/// Each claim is one conditional UPDATE, so parallel requests cannot overspend. Shared budgets (the site's day, the
+/// numbers) are claimed only for a text about to be handed to the provider; a send that then fails is refunded.
+/// Keys name emails and numbers only by a keyed pseudonym (<see cref="CodeHasher.Pseudonym"/>).
 /// </summary>
-public sealed partial class SmsBudget<TContext>(TContext db, IOptions<TwoFactorOptions> options, TimeProvider time, ILogger<SmsBudget<TContext>> logger)
+public sealed partial class SmsBudget<TContext>(TContext db, IOptions<TwoFactorOptions> options, TimeProvider time, CodeHasher hasher,
+    ILogger<SmsBudget<TContext>> logger)
     : ISmsBudget
     where TContext : DbContext, ITwoFactorDbContext
 {
+    private const string EmailPrefix = "email:";
+    private const string UserPrefix = "user:";
+    private const string SitePrefix = "site:";
+    private const string NumberHourPrefix = "number-h:";
+    private const string NumberDayPrefix = "number-d:";
+
     private static readonly TimeSpan Hour = TimeSpan.FromHours(1);
     private static readonly TimeSpan Day = TimeSpan.FromDays(1);
 
-    public async Task<BudgetDecision> TryClaimAsync(string accountKey, CancellationToken cancellationToken, bool ignoreCooldown = false)
+    public string KeyForEmail(string email) => EmailPrefix + hasher.Pseudonym("email", email.Trim().Normalize().ToUpperInvariant());
+
+    public string KeyForAccount(string userId, string? email) =>
+        string.IsNullOrWhiteSpace(email) ? UserPrefix + userId : KeyForEmail(email);
+
+    public async Task<BudgetDecision> TryClaimAccountAsync(string accountKey, bool ignoreCooldown, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         var o = options.Value;
         var now = time.GetUtcNow().UtcDateTime;
-
-        var account = await ClaimAsync("account:" + accountKey, now, ignoreCooldown ? TimeSpan.Zero : o.ResendCooldown, Hour, o.MaxTextsPerHour, cancellationToken);
-        if (!account.Allowed)
-        {
-            return account;
-        }
-        if (o.MaxTextsPerDay <= 0)
-        {
-            return account;
-        }
-        var dayKey = "site:" + now.ToString("yyyy-MM-dd", System.Globalization.CultureInfo.InvariantCulture);
-        var site = await ClaimAsync(dayKey, now, TimeSpan.Zero, Day, o.MaxTextsPerDay, cancellationToken);
-        if (!site.Allowed)
-        {
-            await account.Refund!();
-            LogDailyCapReached(logger, o.MaxTextsPerDay);
-            return site with { Refusal = BudgetRefusal.DailyCap, RetryAfter = now.Date.AddDays(1) - now };
-        }
-        return account with { Refund = async () => { await account.Refund!(); await site.Refund!(); } };
+        return await ClaimAsync(accountKey, now, ignoreCooldown ? TimeSpan.Zero : o.ResendCooldown, Hour, o.MaxTextsPerHour, BudgetRefusal.HourlyCap);
     }
 
-    private async Task<BudgetDecision> ClaimAsync(string key, DateTime now, TimeSpan cooldown, TimeSpan window, int max, CancellationToken cancellationToken)
+    public async Task<BudgetDecision> TryClaimSharedAsync(string phone, TextKind kind, CancellationToken cancellationToken)
     {
-        await db.Database.ExecuteSqlInterpolatedAsync(
-            $"""INSERT INTO "SendBudgets" ("Key", "CountInWindow") VALUES ({key}, 0) ON CONFLICT ("Key") DO NOTHING""", cancellationToken);
+        // Checked once, before the first statement: a claim is never left half made (one part claimed, the next
+        // cancelled), so every claim that stands is refunded by the caller's own path.
+        cancellationToken.ThrowIfCancellationRequested();
+        var o = options.Value;
+        var now = time.GetUtcNow().UtcDateTime;
+        var claimed = new List<BudgetDecision>(3);
 
-        var before = await db.SendBudgets.AsNoTracking().FirstAsync(b => b.Key == key, cancellationToken);
+        // The site's day first: the forms anyone can post answer a full day the same for real and unknown emails.
+        if (o.MaxTextsPerDay > 0)
+        {
+            var site = await ClaimAsync(DayKey(now), now, TimeSpan.Zero, Day, DailyMax(kind), BudgetRefusal.DailyCap);
+            if (!site.Allowed)
+            {
+                return DayRefused(kind, now);
+            }
+            claimed.Add(site);
+        }
+        if (o.MaxTextsPerNumberPerHour > 0)
+        {
+            var hour = await ClaimAsync(NumberHourPrefix + hasher.Pseudonym("phone", phone), now, TimeSpan.Zero, Hour, o.MaxTextsPerNumberPerHour, BudgetRefusal.NumberHourlyCap);
+            if (!hour.Allowed)
+            {
+                await RefundAllAsync(claimed);
+                LogNumberCapReached(logger, "hour");
+                return hour with { Refusal = BudgetRefusal.NumberHourlyCap };
+            }
+            claimed.Add(hour);
+        }
+        if (o.MaxTextsPerNumberPerDay > 0)
+        {
+            var day = await ClaimAsync(NumberDayPrefix + hasher.Pseudonym("phone", phone), now, TimeSpan.Zero, Day, o.MaxTextsPerNumberPerDay, BudgetRefusal.NumberDailyCap);
+            if (!day.Allowed)
+            {
+                await RefundAllAsync(claimed);
+                LogNumberCapReached(logger, "day");
+                return day with { Refusal = BudgetRefusal.NumberDailyCap };
+            }
+            claimed.Add(day);
+        }
+        return BudgetDecision.Free with { Refund = () => RefundAllAsync(claimed) };
+    }
+
+    public async Task<BudgetDecision> PeekDayAsync(TextKind kind, CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        if (o.MaxTextsPerDay <= 0)
+        {
+            return BudgetDecision.Free;
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        var key = DayKey(now);
+        var row = await db.SendBudgets.AsNoTracking().FirstOrDefaultAsync(b => b.Key == key, cancellationToken);
+        var full = row is { WindowStartUtc: { } start } && start > now - Day && row.CountInWindow >= DailyMax(kind);
+        return full ? DayRefused(kind, now) : BudgetDecision.Free;
+    }
+
+    public async Task<int> PruneAsync(CancellationToken cancellationToken)
+    {
+        // A row whose window and cooldown are both over counts for nothing: the next claim would start it afresh.
+        // Day windows: the site's days and the numbers' days; every other key has an hour window and a cooldown of
+        // at most an hour (TwoFactor:ResendCooldown's upper bound).
+        var now = time.GetUtcNow().UtcDateTime;
+        var dayAgo = now - Day;
+        var hourAgo = now - Hour;
+        var days = await db.SendBudgets
+            .Where(b => (b.Key.StartsWith(SitePrefix) || b.Key.StartsWith(NumberDayPrefix))
+                && (b.WindowStartUtc == null || b.WindowStartUtc <= dayAgo) && (b.LastSentUtc == null || b.LastSentUtc <= dayAgo))
+            .ExecuteDeleteAsync(cancellationToken);
+        var hours = await db.SendBudgets
+            .Where(b => !b.Key.StartsWith(SitePrefix) && !b.Key.StartsWith(NumberDayPrefix)
+                && (b.WindowStartUtc == null || b.WindowStartUtc <= hourAgo) && (b.LastSentUtc == null || b.LastSentUtc <= hourAgo))
+            .ExecuteDeleteAsync(cancellationToken);
+        return days + hours;
+    }
+
+    private static string DayKey(DateTime now) => SitePrefix + now.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+
+    /// <summary>New numbers get their share of the day (at least one text, so a tiny cap still lets signups through).</summary>
+    private int DailyMax(TextKind kind)
+    {
+        var o = options.Value;
+        return kind == TextKind.NewNumber ? Math.Max(1, (int)((long)o.MaxTextsPerDay * o.SignupShareOfDailyTexts / 100)) : o.MaxTextsPerDay;
+    }
+
+    private BudgetDecision DayRefused(TextKind kind, DateTime now)
+    {
+        var o = options.Value;
+        var refusal = kind == TextKind.NewNumber && DailyMax(kind) < o.MaxTextsPerDay ? BudgetRefusal.SignupShare : BudgetRefusal.DailyCap;
+        if (refusal == BudgetRefusal.DailyCap)
+        {
+            LogDailyCapReached(logger, o.MaxTextsPerDay);
+        }
+        else
+        {
+            LogSignupShareReached(logger, DailyMax(kind));
+        }
+        return new BudgetDecision(refusal, now.Date.AddDays(1) - now);
+    }
+
+    private static async Task RefundAllAsync(List<BudgetDecision> claims)
+    {
+        foreach (var claim in claims)
+        {
+            await claim.Refund!();
+        }
+    }
+
+    /// <summary>One conditional UPDATE claims a text under <paramref name="key"/>. Statements are not cancellable:
+    /// see <see cref="TryClaimSharedAsync"/>.</summary>
+    private async Task<BudgetDecision> ClaimAsync(string key, DateTime now, TimeSpan cooldown, TimeSpan window, int max, BudgetRefusal capRefusal)
+    {
         var cooledSince = now - cooldown;
         var windowOpenedAfter = now - window;
         var unlimited = max <= 0;
-
-        var claimed = await db.SendBudgets
-            .Where(b => b.Key == key
-                && (b.LastSentUtc == null || b.LastSentUtc <= cooledSince)
-                && (unlimited || b.WindowStartUtc == null || b.WindowStartUtc <= windowOpenedAfter || b.CountInWindow < max))
-            .ExecuteUpdateAsync(s => s
-                .SetProperty(b => b.LastSentUtc, now)
-                .SetProperty(b => b.CountInWindow, b => b.WindowStartUtc == null || b.WindowStartUtc <= windowOpenedAfter ? 1 : b.CountInWindow + 1)
-                .SetProperty(b => b.WindowStartUtc, b => b.WindowStartUtc == null || b.WindowStartUtc <= windowOpenedAfter ? now : b.WindowStartUtc),
-                cancellationToken);
-
-        if (claimed == 1)
+        // Twice at most: the pruner may delete a spent row between the INSERT and the UPDATE; the second round
+        // inserts it again.
+        for (var attempt = 0; ; attempt++)
         {
-            return new BudgetDecision(BudgetRefusal.None, TimeSpan.Zero, () => RefundAsync(key, now, before.LastSentUtc));
-        }
+            await db.Database.ExecuteSqlInterpolatedAsync(
+                $"""INSERT INTO "SendBudgets" ("Key", "CountInWindow") VALUES ({key}, 0) ON CONFLICT ("Key") DO NOTHING""");
 
-        var state = await db.SendBudgets.AsNoTracking().FirstAsync(b => b.Key == key, cancellationToken);
-        var cooldownLeft = state.LastSentUtc is { } last ? last + cooldown - now : TimeSpan.Zero;
-        var windowLeft = !unlimited && state.CountInWindow >= max && state.WindowStartUtc is { } start ? start + window - now : TimeSpan.Zero;
-        return windowLeft > TimeSpan.Zero && windowLeft >= cooldownLeft
-            ? new BudgetDecision(BudgetRefusal.HourlyCap, windowLeft)
-            : new BudgetDecision(BudgetRefusal.Cooldown, cooldownLeft > TimeSpan.Zero ? cooldownLeft : TimeSpan.FromSeconds(1));
+            var before = await db.SendBudgets.AsNoTracking().Where(b => b.Key == key).Select(b => b.LastSentUtc).ToListAsync();
+            var claimed = await db.SendBudgets
+                .Where(b => b.Key == key
+                    && (b.LastSentUtc == null || b.LastSentUtc <= cooledSince)
+                    && (unlimited || b.WindowStartUtc == null || b.WindowStartUtc <= windowOpenedAfter || b.CountInWindow < max))
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(b => b.LastSentUtc, now)
+                    .SetProperty(b => b.CountInWindow, b => b.WindowStartUtc == null || b.WindowStartUtc <= windowOpenedAfter ? 1 : b.CountInWindow + 1)
+                    .SetProperty(b => b.WindowStartUtc, b => b.WindowStartUtc == null || b.WindowStartUtc <= windowOpenedAfter ? now : b.WindowStartUtc));
+
+            if (claimed == 1)
+            {
+                var previous = before.Count == 1 ? before[0] : null;
+                return new BudgetDecision(BudgetRefusal.None, TimeSpan.Zero, () => RefundAsync(key, now, previous));
+            }
+
+            var state = await db.SendBudgets.AsNoTracking().FirstOrDefaultAsync(b => b.Key == key);
+            if (state is null && attempt == 0)
+            {
+                continue;
+            }
+            var cooldownLeft = state?.LastSentUtc is { } last ? last + cooldown - now : TimeSpan.Zero;
+            var windowLeft = !unlimited && state is { WindowStartUtc: { } start } && state.CountInWindow >= max ? start + window - now : TimeSpan.Zero;
+            return windowLeft > TimeSpan.Zero && windowLeft >= cooldownLeft
+                ? new BudgetDecision(capRefusal, windowLeft)
+                : new BudgetDecision(BudgetRefusal.Cooldown, cooldownLeft > TimeSpan.Zero ? cooldownLeft : TimeSpan.FromSeconds(1));
+        }
     }
 
     /// <summary>Gives back a claim whose text was not sent, unless a later claim already replaced it.</summary>
@@ -103,17 +206,10 @@ public sealed partial class SmsBudget<TContext>(TContext db, IOptions<TwoFactorO
 
     [LoggerMessage(EventId = 2010, Level = LogLevel.Warning, Message = "The daily cap of {MaxTextsPerDay} texts is reached: texts are refused until midnight UTC")]
     private static partial void LogDailyCapReached(ILogger logger, int maxTextsPerDay);
-}
 
-public interface ISmsBudget
-{
-    /// <summary>Claims one text for <paramref name="accountKey"/> (a user id, or <see cref="KeyForEmail"/>).</summary>
-    Task<BudgetDecision> TryClaimAsync(string accountKey, CancellationToken cancellationToken, bool ignoreCooldown = false);
+    [LoggerMessage(EventId = 2011, Level = LogLevel.Warning, Message = "Texts to new numbers reached their share of the day ({SignupTexts}): signup and phone-confirmation texts are refused until midnight UTC")]
+    private static partial void LogSignupShareReached(ILogger logger, int signupTexts);
 
-    /// <summary>
-    /// A stable key for an email that gets no text (no account, or an account not in the state the request needs),
-    /// so it meets the same cooldowns as a real account would, and answers do not tell the two apart.
-    /// </summary>
-    static string KeyForEmail(string email) =>
-        "email:" + Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(email.Trim().ToUpperInvariant())))[..32];
+    [LoggerMessage(EventId = 2012, Level = LogLevel.Information, Message = "A phone number reached its cap of texts per {Window}")]
+    private static partial void LogNumberCapReached(ILogger logger, string window);
 }

@@ -60,7 +60,7 @@ public partial class SmsCodeTokenProvider(
         ?? throw new NotSupportedException($"The user store must implement {nameof(IUserCodeStore<TwoFactorUser>)} to keep texted codes.");
 
     /// <summary>Purposes of the form <c>ChangePhoneNumber:+1...</c> (Identity's) carry the number the code goes to.</summary>
-    public const string ChangePhonePrefix = "ChangePhoneNumber:";
+    public const string ChangePhonePrefix = CodePurposes.ChangePhonePrefix;
 
     /// <summary>Sign-in codes need a number to text; with <c>TwoFactor:RequireConfirmedPhone</c>, a confirmed one.</summary>
     public virtual async Task<bool> CanGenerateTwoFactorTokenAsync(UserManager<TwoFactorUser> manager, TwoFactorUser user)
@@ -109,11 +109,19 @@ public partial class SmsCodeTokenProvider(
     public virtual Task<SendCodeResult> SendAsync(string purpose, UserManager<TwoFactorUser> manager, TwoFactorUser user, CancellationToken cancellationToken = default)
         => SendAsync(purpose, manager, user, ignoreCooldown: false, cancellationToken);
 
-    /// <summary>Texts a fresh code for <paramref name="purpose"/>; see the other overload.</summary>
+    /// <summary>Texts a fresh code for <paramref name="purpose"/>; see the last overload.</summary>
     /// <param name="ignoreCooldown">For the text sent when an account locks: it happens once per lock, and only the
     /// owner can end the lock, so it cannot be repeated to pump texts; the hourly and daily caps still apply.</param>
-    public virtual async Task<SendCodeResult> SendAsync(string purpose, UserManager<TwoFactorUser> manager, TwoFactorUser user,
+    public virtual Task<SendCodeResult> SendAsync(string purpose, UserManager<TwoFactorUser> manager, TwoFactorUser user,
         bool ignoreCooldown, CancellationToken cancellationToken = default)
+        => SendAsync(purpose, manager, user, ignoreCooldown, accountClaimedByCaller: false, cancellationToken);
+
+    /// <summary>Texts a fresh code for <paramref name="purpose"/>; see the other overloads.</summary>
+    /// <param name="accountClaimedByCaller">The caller (a form anyone can post) already claimed the per-email budget
+    /// that stands for this account's; only the shared budgets are claimed here. A failed send does not refund the
+    /// caller's claim: the caller does.</param>
+    public virtual async Task<SendCodeResult> SendAsync(string purpose, UserManager<TwoFactorUser> manager, TwoFactorUser user,
+        bool ignoreCooldown, bool accountClaimedByCaller, CancellationToken cancellationToken)
     {
         var phone = await PhoneForAsync(purpose, manager, user);
         if (string.IsNullOrEmpty(phone))
@@ -121,31 +129,56 @@ public partial class SmsCodeTokenProvider(
             return SendCodeResult.NoPhone;
         }
         var masked = PhoneMask.Mask(phone);
+        var kind = CodePurposes.KindOf(purpose);
         if (options.Value.RequireConfirmedPhone && !ConfirmsItsNumber(purpose) && !await manager.IsPhoneNumberConfirmedAsync(user))
         {
             return new SendCodeResult(false, masked) { PhoneNotConfirmed = true };
         }
-        var budget = await services.GetRequiredService<ISmsBudget>().TryClaimAsync(await manager.GetUserIdAsync(user), cancellationToken, ignoreCooldown);
-        if (!budget.Allowed)
+        var budget = services.GetRequiredService<ISmsBudget>();
+        var account = accountClaimedByCaller
+            ? BudgetDecision.Free
+            : await budget.TryClaimAccountAsync(budget.KeyForAccount(await manager.GetUserIdAsync(user), await manager.GetEmailAsync(user)), ignoreCooldown, cancellationToken);
+        if (!account.Allowed)
         {
-            LogSendRefused(logger, purpose, masked, budget.Refusal);
-            return new SendCodeResult(false, masked, Refused: budget);
+            LogSendRefused(logger, kind, masked, account.Refusal);
+            return new SendCodeResult(false, masked, Refused: account);
+        }
+        // Not cancellable from here on: a claim that stands is always refunded by the paths below.
+        var shared = await budget.TryClaimSharedAsync(phone, CodePurposes.TextKindOf(purpose), CancellationToken.None);
+        if (!shared.Allowed)
+        {
+            await account.Refund!();
+            LogSendRefused(logger, kind, masked, shared.Refusal);
+            return new SendCodeResult(false, masked, Refused: shared);
         }
         var (code, row) = await NewCodeAsync(purpose, manager, user);
         var minutes = (int)Math.Round(options.Value.CodeLifetime.TotalMinutes);
         var text = $"{code} is your verification code {PurposeText(purpose)}. It expires in {minutes} minute{(minutes == 1 ? "" : "s")}. Do not share it.";
 
-        var sent = await services.GetRequiredService<ISmsSender>().SendAsync(phone, text, cancellationToken);
+        SmsSendResult sent;
+        try
+        {
+            sent = await services.GetRequiredService<ISmsSender>().SendAsync(phone, text, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // The client went away mid-send: not provably sent, so refunded exactly like a failed send.
+            await shared.Refund!();
+            await account.Refund!();
+            LogSendCancelled(logger, kind, masked);
+            throw;
+        }
         if (!sent.Succeeded)
         {
             // Not sent (or not provably sent): the user will retry, and should not wait out a cooldown for our fault.
-            await budget.Refund!();
-            LogSendFailed(logger, purpose, masked, sent.Failure, sent.ErrorCode);
+            await shared.Refund!();
+            await account.Refund!();
+            LogSendFailed(logger, kind, masked, sent.Failure, sent.ErrorCode);
             return new SendCodeResult(false, masked, sent);
         }
         row.SentUtc = time.GetUtcNow().UtcDateTime;
         await Codes.ReplaceCodeAsync(user, row, CancellationToken.None);
-        LogCodeSent(logger, purpose, masked);
+        LogCodeSent(logger, kind, masked);
         return new SendCodeResult(true, masked);
     }
 
@@ -170,17 +203,18 @@ public partial class SmsCodeTokenProvider(
             return CodeCheckResult.Expired;
         }
 
+        var kind = CodePurposes.KindOf(purpose);
         var client = clients?.CurrentClientKey();
         if (client is not null)
         {
             if (!await Codes.TryRecordGuessAsync(live, client, now, CancellationToken.None))
             {
-                LogCodeRejected(logger, purpose, "already tried by this client");
+                LogCodeRejected(logger, kind, "already tried by this client");
                 return CodeCheckResult.Wrong;
             }
             if (await Codes.CountGuessesSinceAsync(user, now - TimeSpan.FromDays(1), CancellationToken.None) > options.Value.MaxWrongCodesPerDay)
             {
-                LogCodeRejected(logger, purpose, "too many tries today");
+                LogCodeRejected(logger, kind, "too many tries today");
                 return CodeCheckResult.TooManyTries;
             }
         }
@@ -201,7 +235,7 @@ public partial class SmsCodeTokenProvider(
                 }
                 return CodeCheckResult.Valid;
             }
-            LogCodeRejected(logger, purpose, "already used");
+            LogCodeRejected(logger, kind, "already used");
             return CodeCheckResult.Missing;
         }
         if (client is null)
@@ -209,7 +243,7 @@ public partial class SmsCodeTokenProvider(
             // The tutorial's rule where clients cannot be told apart: the wrong guess burns the code for everyone.
             await Codes.TryConsumeCodeAsync(live, CancellationToken.None);
         }
-        LogCodeRejected(logger, purpose, "wrong");
+        LogCodeRejected(logger, kind, "wrong");
         return CodeCheckResult.Wrong;
     }
 
@@ -264,6 +298,10 @@ public partial class SmsCodeTokenProvider(
     [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Refused to text a {Purpose} code to {MaskedPhone}: {Refusal}")]
     private static partial void LogSendRefused(ILogger logger, string purpose, string maskedPhone, BudgetRefusal refusal);
 
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Stopped texting a {Purpose} code to {MaskedPhone}: the request was cancelled; its budget is refunded")]
+    private static partial void LogSendCancelled(ILogger logger, string purpose, string maskedPhone);
+
+    // Purposes are logged by kind only (CodePurposes.KindOf): a phone-change purpose carries the full new number.
     [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Rejected a {Purpose} code: {Reason}")]
     private static partial void LogCodeRejected(ILogger logger, string purpose, string reason);
 }

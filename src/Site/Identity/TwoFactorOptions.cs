@@ -45,6 +45,23 @@ public sealed class TwoFactorOptions
     public int MaxTextsPerDay { get; set; } = 1000;
 
     /// <summary>
+    /// The share (percent) of <see cref="MaxTextsPerDay"/> that signup, phone-confirmation and phone-change texts may
+    /// use. The rest is kept for unlock, password-reset and sign-in codes, so a flood of signups (SMS pumping) never
+    /// leaves locked users without a way back in.
+    /// </summary>
+    [Range(1, 100, ErrorMessage = "TwoFactor:SignupShareOfDailyTexts must be a percentage between 1 and 100.")]
+    public int SignupShareOfDailyTexts { get; set; } = 50;
+
+    /// <summary>Most texts to one phone number in an hour, across all accounts and purposes. Zero turns the cap off.</summary>
+    [Range(0, 1000, ErrorMessage = "TwoFactor:MaxTextsPerNumberPerHour must be between 0 (off) and 1000.")]
+    public int MaxTextsPerNumberPerHour { get; set; } = 3;
+
+    /// <summary>Most texts to one phone number in a day (24 hours from its first text), across all accounts and
+    /// purposes. Zero turns the cap off.</summary>
+    [Range(0, 10_000, ErrorMessage = "TwoFactor:MaxTextsPerNumberPerDay must be between 0 (off) and 10000.")]
+    public int MaxTextsPerNumberPerDay { get; set; } = 10;
+
+    /// <summary>
     /// New accounts confirm their mobile number with a texted code before they can sign in, and codes for every other
     /// purpose go only to confirmed numbers (OWASP ASVS 5.0 6.6.1). On by default.
     /// </summary>

@@ -53,27 +53,6 @@ public partial class TwoFactorUserManager(
         return result;
     }
 
-    /// <summary>
-    /// For forms that answer the same whatever the email (resend, reset): texts the code when the account
-    /// <paramref name="qualifies"/>; otherwise texts nothing but claims the same budget under the email, so a second
-    /// request within the cooldown is refused the same way a real account's would be.
-    /// </summary>
-    public virtual async Task<SendCodeResult> SendCodeIfAsync(TwoFactorUser? user, bool qualifies, string purpose, string email, CancellationToken cancellationToken = default)
-    {
-        if (user is not null && qualifies)
-        {
-            var sent = await SendCodeAsync(user, purpose, cancellationToken);
-            if (!sent.PhoneNotConfirmed)
-            {
-                return sent;
-            }
-            // An unconfirmed number gets nothing, and the answer must not say so: fall through to the email's budget.
-        }
-        var budget = (ISmsBudget)ServiceProvider.GetService(typeof(ISmsBudget))!;
-        var claim = await budget.TryClaimAsync(ISmsBudget.KeyForEmail(email), cancellationToken);
-        return claim.Allowed ? new SendCodeResult(true, null) : new SendCodeResult(false, null, Refused: claim);
-    }
-
     /// <summary>Checks and consumes a code, saying why it failed.</summary>
     public virtual async Task<CodeCheckResult> CheckCodeAsync(TwoFactorUser user, string purpose, string code)
     {

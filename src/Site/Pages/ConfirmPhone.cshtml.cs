@@ -3,10 +3,12 @@ using IdentityTwoFactor.Identity;
 using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace IdentityTwoFactor.Pages;
 
 /// <summary>Confirms the mobile number given at signup with a texted code (TwoFactor:RequireConfirmedPhone).</summary>
+[EnableRateLimiting(RateLimiting.FormPolicy)]
 public class ConfirmPhoneModel(TwoFactorUserManager users) : PageModel
 {
     public const string ResendAnswer = "If that account's mobile phone number is not confirmed yet, a new code was texted to it.";
@@ -26,27 +28,16 @@ public class ConfirmPhoneModel(TwoFactorUserManager users) : PageModel
             return Page();
         }
         TempData.RememberEmail(Input.Email);
+        // One answer for every failure (unknown email, confirmed number, wrong, used or expired code): anyone can have
+        // a code texted to any unconfirmed account, so a distinct answer would tell which emails have accounts.
         var user = await users.FindByEmailAsync(Input.Email);
-        if (user is null || user.PhoneNumberConfirmed)
+        if (await users.ConfirmPhoneForEmailAsync(user, Input.Code!) == CodeCheckResult.Valid)
         {
-            TempData.Info("Please login.");
+            TempData.Info("Your mobile phone number is confirmed. Please log in.");
             return RedirectToPage("/Login");
         }
-        switch (await users.ConfirmPhoneAsync(user, Input.Code!))
-        {
-            case CodeCheckResult.Valid:
-                TempData.Info("Your mobile phone number is confirmed. Please log in.");
-                return RedirectToPage("/Login");
-            case CodeCheckResult.Expired:
-                TempData.Error(SmsMessages.ExpiredCode);
-                return RedirectToPage();
-            case CodeCheckResult.TooManyTries:
-                TempData.Error(SmsMessages.TooManyTries);
-                return RedirectToPage();
-            default:
-                TempData.Error(SmsMessages.InvalidCode);
-                return RedirectToPage();
-        }
+        TempData.Error(SmsMessages.InvalidCode);
+        return RedirectToPage();
     }
 
     public async Task<IActionResult> OnPostResendAsync()

@@ -1,11 +1,14 @@
 using System.Net;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace IdentityTwoFactor.Pages;
 
 /// <summary>One page for every error status, in the site's style; never a stack trace.</summary>
 [IgnoreAntiforgeryToken]
+// A refused POST is re-executed here as a POST (the 429 page itself): it must never be limited again.
+[DisableRateLimiting]
 [ResponseCache(Duration = 0, Location = ResponseCacheLocation.None, NoStore = true)]
 public class ErrorModel : PageModel
 {

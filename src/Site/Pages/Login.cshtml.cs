@@ -5,11 +5,13 @@ using IdentityTwoFactor.Sms;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace IdentityTwoFactor.Pages;
 
 /// <remarks>The managers are injected into the POST handler only: a GET of the form (most requests) then creates no
 /// UserManager or DbContext (about an eighth of its CPU).</remarks>
+[EnableRateLimiting(RateLimiting.FormPolicy)]
 public class LoginModel : PageModel
 {
     [BindProperty]

@@ -3,10 +3,12 @@ using IdentityTwoFactor.Identity;
 using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace IdentityTwoFactor.Pages;
 
 /// <summary>The second step of sign-in for accounts that turned on a texted code at every sign-in.</summary>
+[EnableRateLimiting(RateLimiting.FormPolicy)]
 public class LoginCodeModel(TwoFactorSignInManager signIn, TwoFactorUserManager users) : PageModel
 {
     [BindProperty]

@@ -3,6 +3,7 @@ using IdentityTwoFactor.Identity;
 using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace IdentityTwoFactor.Pages;
 
@@ -10,7 +11,8 @@ namespace IdentityTwoFactor.Pages;
 /// Step 1 takes an email and texts a code, answering the same whether or not the account exists.
 /// Step 2 takes the code and a new password; success also clears a lock and ends other sessions.
 /// </summary>
-public class ResetPasswordModel(TwoFactorUserManager users, DummyPasswordCheck dummy) : PageModel
+[EnableRateLimiting(RateLimiting.FormPolicy)]
+public class ResetPasswordModel(TwoFactorUserManager users) : PageModel
 {
     public const string SentAnswer = "If an account exists for that email, a verification code was sent to its mobile phone.";
 
@@ -62,21 +64,8 @@ public class ResetPasswordModel(TwoFactorUserManager users, DummyPasswordCheck d
         }
 
         TempData.RememberEmail(Input.Email);
-        if (user is null)
-        {
-            dummy.Verify(Input.NewPassword);
-            return CodeFailed(SmsMessages.InvalidCode);
-        }
-        switch (await users.GetCodeStateAsync(user, CodePurposes.ResetPassword))
-        {
-            case CodeState.Missing:
-                return CodeFailed(SmsMessages.InvalidCode);
-            case CodeState.Expired:
-                await users.CheckCodeAsync(user, CodePurposes.ResetPassword, Input.Code!);
-                return CodeFailed(SmsMessages.ExpiredCode);
-        }
-        var result = await users.ResetPasswordAsync(user, Input.Code!, Input.NewPassword!);
-        if (!result.Succeeded)
+        // The same answer and the same hashing work whatever the email and whatever became of the code.
+        if (await users.ResetPasswordWithCodeAsync(user, Input.Code!, Input.NewPassword!) != CodeCheckResult.Valid)
         {
             return CodeFailed(SmsMessages.InvalidCode);
         }

@@ -4,9 +4,11 @@ using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace IdentityTwoFactor.Pages;
 
+[EnableRateLimiting(RateLimiting.FormPolicy)]
 public class SignupModel(TwoFactorUserManager users, PhoneNumberNormalizer phones, Microsoft.Extensions.Options.IOptions<TwoFactorOptions> options) : PageModel
 {
     [BindProperty]
@@ -22,6 +24,10 @@ public class SignupModel(TwoFactorUserManager users, PhoneNumberNormalizer phone
         if (phone is null && ModelState.GetFieldValidationState("Input.Phone") != Microsoft.AspNetCore.Mvc.ModelBinding.ModelValidationState.Invalid)
         {
             ModelState.AddModelError("Input.Phone", "Enter a valid mobile phone number, for example +1 650 555 1234.");
+        }
+        else if (phone is not null && !phones.IsAllowedRegion(phone))
+        {
+            ModelState.AddModelError("Input.Phone", phones.NotAllowedRegionMessage());
         }
         if (!ModelState.IsValid)
         {

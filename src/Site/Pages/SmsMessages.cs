@@ -30,6 +30,9 @@ public static class SmsMessages
     {
         BudgetRefusal.Cooldown => $"A code was texted moments ago. Please wait {Wait(refused.RetryAfter)} before asking for another.",
         BudgetRefusal.HourlyCap => $"Too many codes were texted to this account in the last hour. Please try again in {Wait(refused.RetryAfter)}.",
+        BudgetRefusal.NumberHourlyCap => $"Too many codes were texted to this phone number in the last hour. Please try again in {Wait(refused.RetryAfter)}.",
+        BudgetRefusal.NumberDailyCap => $"Too many codes were texted to this phone number today. Please try again in {Wait(refused.RetryAfter)}.",
+        BudgetRefusal.SignupShare => $"The site has sent all the texts to new phone numbers it may send today. Please try again in {Wait(refused.RetryAfter)}.",
         _ => $"The site has sent all the texts it may send today. Please try again in {Wait(refused.RetryAfter)}.",
     };
 
@@ -63,7 +66,10 @@ public static class SmsMessages
         var failure = result.Failure;
         if (failure?.Failure == SmsFailureKind.RejectedNumber)
         {
-            return $"We could not text your mobile phone number {result.MaskedPhone}: the number refused the message (if you replied STOP, reply START first). Please try again later.";
+            // The forms anyone can post leave the number out: a stranger must not learn its last digits.
+            return result.MaskedPhone is null
+                ? "We could not text the mobile phone number: it refused the message (if you replied STOP, reply START first). Please try again later."
+                : $"We could not text your mobile phone number {result.MaskedPhone}: the number refused the message (if you replied STOP, reply START first). Please try again later.";
         }
         if (failure?.RetryAfter is { } wait && wait > TimeSpan.Zero)
         {

@@ -3,9 +3,11 @@ using IdentityTwoFactor.Identity;
 using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace IdentityTwoFactor.Pages;
 
+[EnableRateLimiting(RateLimiting.FormPolicy)]
 public class UnlockModel(TwoFactorUserManager users) : PageModel
 {
     public const string ResendAnswer = "If that account is locked, a new verification code was sent to its mobile phone.";

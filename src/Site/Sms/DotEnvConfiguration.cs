@@ -11,8 +11,9 @@ public static class DotEnvConfiguration
 
     public const string FileName = ".env";
 
-    /// <summary>Loads the first <c>.env</c> found in the content root or a parent folder (stopping at the repository
-    /// root, the folder that holds <c>.git</c>). Keys use the environment-variable form (<c>TwoFactor__CodeLifetime</c>).
+    /// <summary>Loads <c>.env</c> from the content root or, when there is none, from the repository root (the nearest
+    /// folder above that holds <c>.git</c>); no other folder is read, so a stray <c>.env</c> in some parent folder of a
+    /// deployed site cannot inject settings. Keys use the environment-variable form (<c>TwoFactor__CodeLifetime</c>).
     /// Its values rank above appsettings*.json and below environment variables and the command line. No file: no-op.</summary>
     public static IHostApplicationBuilder AddDotEnv(this IHostApplicationBuilder builder)
     {
@@ -58,22 +59,22 @@ public static class DotEnvConfiguration
         return builder;
     }
 
-    internal static string? FindFile(string startDirectory)
+    internal static string? FindFile(string contentRoot)
     {
-        for (var directory = new DirectoryInfo(startDirectory); directory is not null; directory = directory.Parent)
+        var inContentRoot = Path.Combine(contentRoot, FileName);
+        if (File.Exists(inContentRoot))
         {
-            var candidate = Path.Combine(directory.FullName, FileName);
-            if (File.Exists(candidate))
-            {
-                return candidate;
-            }
-
+            return inContentRoot;
+        }
+        for (var directory = new DirectoryInfo(contentRoot).Parent; directory is not null; directory = directory.Parent)
+        {
+            // .git is a folder in a clone and a file in a worktree.
             if (Directory.Exists(Path.Combine(directory.FullName, ".git")) || File.Exists(Path.Combine(directory.FullName, ".git")))
             {
-                return null;
+                var inRepositoryRoot = Path.Combine(directory.FullName, FileName);
+                return File.Exists(inRepositoryRoot) ? inRepositoryRoot : null;
             }
         }
-
         return null;
     }
 }

@@ -30,6 +30,12 @@ internal sealed partial class RingCentralOptionsValidator(IHostEnvironment envir
         {
             failures.Add($"{RingCentralOptions.ServerUrlVariable} must be an absolute http or https URL such as {RingCentralOptions.ProductionServerUrl}.");
         }
+        else if (server.Scheme == Uri.UriSchemeHttp && !environment.IsDevelopment() && !server.IsLoopback)
+        {
+            // The client secret and the JWT go to this server: in clear text across a network, anyone on the path
+            // could send texts as this site. Loopback stays allowed (a local TLS proxy or sidecar; the test servers).
+            failures.Add($"{RingCentralOptions.ServerUrlVariable} must be an https URL outside Development (or http to this machine only), such as {RingCentralOptions.ProductionServerUrl}.");
+        }
 
         if (!E164().IsMatch(options.FromNumber!))
         {

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
 using System.Threading.RateLimiting;
 using Microsoft.Extensions.Options;
 
@@ -20,15 +22,17 @@ public sealed class RateLimitOptions
 }
 
 /// <summary>
-/// ASP.NET Core's rate limiter, partitioned by client IP and form. Only POSTs to the forms that can text a code or
-/// check a password or code count; pages and static files are never limited. Counters are per instance (in memory):
-/// behind several instances a reverse proxy should add its own per-IP limit.
+/// ASP.NET Core's rate limiter as one named policy, <see cref="FormPolicy"/>, that every page with a form that texts or
+/// checks a secret carries as endpoint metadata (<c>[EnableRateLimiting(RateLimiting.FormPolicy)]</c> on the page
+/// model; a test fails for any POST handler without a policy). Partitioned by client and page; only POSTs count, so
+/// viewing a form is never limited. IPv6 clients are keyed by their /64, the block one host usually gets. Counters are
+/// per instance (in memory): behind several instances a reverse proxy should add its own per-IP limit.
 /// </summary>
 public static class RateLimiting
 {
-    public const string RetryAfterItem = "RateLimiting.RetryAfter";
+    public const string FormPolicy = "forms";
 
-    private static readonly string[] LimitedPaths = ["/login", "/signup", "/unlock", "/reset-password"];
+    public const string RetryAfterItem = "RateLimiting.RetryAfter";
 
     public static IServiceCollection AddSiteRateLimits(this IServiceCollection services)
     {
@@ -36,11 +40,9 @@ public static class RateLimiting
         services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
-            options.GlobalLimiter = PartitionedRateLimiter.Create<HttpContext, string>(context =>
+            options.AddPolicy(FormPolicy, context =>
             {
-                // Pages and static files first, before any options lookup: they are most requests.
-                var form = LimitedForm(context.Request);
-                if (form is null)
+                if (!HttpMethods.IsPost(context.Request.Method))
                 {
                     return RateLimitPartition.GetNoLimiter("");
                 }
@@ -49,8 +51,8 @@ public static class RateLimiting
                 {
                     return RateLimitPartition.GetNoLimiter("");
                 }
-                var client = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
-                return RateLimitPartition.GetFixedWindowLimiter(client + " " + form, _ => new FixedWindowRateLimiterOptions
+                var page = (context.Request.Path.Value ?? "").ToUpperInvariant();
+                return RateLimitPartition.GetFixedWindowLimiter(ClientKey(context.Connection.RemoteIpAddress) + " " + page, _ => new FixedWindowRateLimiterOptions
                 {
                     PermitLimit = settings.PermitLimit,
                     Window = settings.Window,
@@ -72,13 +74,24 @@ public static class RateLimiting
         return services;
     }
 
-    private static string? LimitedForm(HttpRequest request)
+    /// <summary>The client's bucket: an IPv4 address, or an IPv6 address's /64 (one host commonly holds a whole /64,
+    /// so keying the full address would give it 2^64 buckets).</summary>
+    public static string ClientKey(IPAddress? address)
     {
-        if (!HttpMethods.IsPost(request.Method))
+        if (address is null)
         {
-            return null;
+            return "unknown";
         }
-        var path = request.Path.Value ?? "";
-        return LimitedPaths.FirstOrDefault(p => path.StartsWith(p, StringComparison.OrdinalIgnoreCase));
+        if (address.IsIPv4MappedToIPv6)
+        {
+            address = address.MapToIPv4();
+        }
+        if (address.AddressFamily != AddressFamily.InterNetworkV6)
+        {
+            return address.ToString();
+        }
+        var bytes = address.GetAddressBytes();
+        Array.Clear(bytes, 8, 8);
+        return new IPAddress(bytes) + "/64";
     }
 }

@@ -112,6 +112,9 @@ public sealed class SiteFixture : IAsyncLifetime
             // Settings of features still to come (per-IP limits, resend cooldowns): off, so stories may repeat steps quickly.
             ["RateLimits:Enabled"] = "false",
             ["TwoFactor:ResendCooldown"] = "00:00:00",
+            // Stories sign up many accounts on one test number.
+            ["TwoFactor:MaxTextsPerNumberPerHour"] = "0",
+            ["TwoFactor:MaxTextsPerNumberPerDay"] = "0",
         };
         _factory = new SiteFactory(settings, Clock);
         _factory.StartServer();

@@ -114,6 +114,73 @@ public sealed partial class EnumerationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConfirmPhoneAnswersTheSameForAnUnconfirmedAccountAConfirmedOneAndAnUnknownEmail()
+    {
+        var unconfirmed = await SignUpUnconfirmedAsync();
+        var confirmed = await SignUpAsync();
+        var unknown = $"nobody-{Guid.NewGuid():N}@example.com";
+
+        var answers = new List<string>();
+        foreach (var email in new[] { unconfirmed, confirmed, unknown })
+        {
+            answers.Add(await AnswerAsync("/confirm-phone", email, [("Input.Email", email), ("Input.Code", "000000")]));
+        }
+
+        Assert.Equal(answers[0], answers[1]);
+        Assert.Equal(answers[0], answers[2]);
+    }
+
+    [Fact]
+    public async Task AResetThenAnUnlockResendAnswersTheSameForARealAndAnUnknownEmail()
+    {
+        // The budget oracle: the reset's text must not leave a trace that the resend answers differently.
+        var known = await SignUpAsync();
+        var unknown = $"nobody-{Guid.NewGuid():N}@example.com";
+        await AnswerAsync("/reset-password", known, [("Input.Email", known)]);
+        await AnswerAsync("/reset-password", unknown, [("Input.Email", unknown)]);
+
+        var a = await AnswerAsync("/unlock", known, [("Input.Email", known)], "/unlock?handler=Resend");
+        var b = await AnswerAsync("/unlock", unknown, [("Input.Email", unknown)], "/unlock?handler=Resend");
+
+        Assert.Equal(a, b);
+    }
+
+    [Fact]
+    public async Task ResetStepTwoAnswersTheSameForARealAndAnUnknownEmail()
+    {
+        var known = await SignUpAsync();
+        var unknown = $"nobody-{Guid.NewGuid():N}@example.com";
+        await AnswerAsync("/reset-password", known, [("Input.Email", known)]);
+
+        var answers = new List<string>();
+        foreach (var email in new[] { known, known, unknown })
+        {
+            // The first guess burns the live code (wrong), the second finds none (missing): both read like an unknown email.
+            answers.Add(await AnswerAsync("/reset-password?step=code", email, ResetFields(email), "/reset-password?handler=Reset"));
+        }
+
+        Assert.Equal(answers[0], answers[2]);
+        Assert.Equal(answers[1], answers[2]);
+    }
+
+    internal static (string, string)[] ResetFields(string email) =>
+        [("Input.Email", email), ("Input.Code", "000000"), ("Input.NewPassword", "a brand new password"), ("Input.ConfirmPassword", "a brand new password")];
+
+    private Task<string> SignUpUnconfirmedAsync() => SignUpUnconfirmedAsync(_site);
+
+    internal static async Task<string> SignUpUnconfirmedAsync(SiteFactory site)
+    {
+        var email = $"user-{Guid.NewGuid():N}@example.com";
+        using var client = site.NewClient();
+        var signup = await client.PostFormAsync("/signup",
+            ("Input.Email", email), ("Input.Password", Password), ("Input.ConfirmPassword", Password),
+            ("Input.Phone", "(650) 253-0077"), ("Input.FirstName", "Ada"), ("Input.LastName", "Lovelace"));
+        Assert.Equal("/confirm-phone", signup.Headers.Location?.OriginalString);
+        site.Clock.Advance(TimeSpan.FromMinutes(2));
+        return email;
+    }
+
+    [Fact]
     public async Task AnUnknownEmailCostsOnePasswordHashCheckLikeAWrongPassword()
     {
         var counter = new CountingPasswordHasher();
@@ -148,12 +215,14 @@ public sealed partial class EnumerationTests : IAsyncLifetime
         return $"{(int)response.StatusCode} {response.Headers.Location}\n{cookies}\n{page}";
     }
 
-    private async Task<string> SignUpAsync()
+    private Task<string> SignUpAsync() => SignUpAsync(_site);
+
+    internal static async Task<string> SignUpAsync(SiteFactory site)
     {
         var email = $"user-{Guid.NewGuid():N}@example.com";
-        using var client = _site.NewClient();
+        using var client = site.NewClient();
         Assert.Equal(HttpStatusCode.Redirect, (await client.SignUpAsync(email, Password)).StatusCode);
-        _site.Clock.Advance(TimeSpan.FromMinutes(2)); // past the cooldown of the phone confirmation text
+        site.Clock.Advance(TimeSpan.FromMinutes(2)); // past the cooldown of the phone confirmation text
         return email;
     }
 }

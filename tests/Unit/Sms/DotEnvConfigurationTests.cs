@@ -36,6 +36,43 @@ public sealed class DotEnvConfigurationTests : IDisposable
     }
 
     [Fact]
+    public void DotEnvInAFolderBetweenTheContentRootAndTheRepositoryRootIsNotRead()
+    {
+        var contentRoot = Directory.CreateDirectory(Path.Combine(root, "src", "Site")).FullName;
+        File.WriteAllText(Path.Combine(root, "src", DotEnvConfiguration.FileName), $"{key}=from-between\n");
+        var builder = CreateBuilder(contentRoot);
+
+        builder.AddDotEnv();
+
+        Assert.Null(builder.Configuration[key]);
+    }
+
+    [Fact]
+    public void WithoutARepositoryADotEnvInAParentFolderIsNotRead()
+    {
+        // A deployed site: no .git anywhere above. A stray .env in a parent folder must not inject settings.
+        var outside = Directory.CreateTempSubdirectory("dotenv-deployed-").FullName;
+        try
+        {
+            File.WriteAllText(Path.Combine(outside, DotEnvConfiguration.FileName), $"{key}=from-stray-parent\n");
+            var contentRoot = Directory.CreateDirectory(Path.Combine(outside, "app")).FullName;
+            var builder = CreateBuilder(contentRoot);
+
+            builder.AddDotEnv();
+
+            Assert.Null(builder.Configuration[key]);
+            File.WriteAllText(Path.Combine(contentRoot, DotEnvConfiguration.FileName), $"{key}=from-content-root\n");
+            var again = CreateBuilder(contentRoot);
+            again.AddDotEnv();
+            Assert.Equal("from-content-root", again.Configuration[key]);
+        }
+        finally
+        {
+            Directory.Delete(outside, recursive: true);
+        }
+    }
+
+    [Fact]
     public void RealEnvironmentVariableWinsOverDotEnv()
     {
         WriteDotEnv($"{key}=from-file\n");

@@ -98,6 +98,31 @@ public sealed class SmsConfigurationTests
     }
 
     [Fact]
+    public async Task APlainHttpServerUrlOutsideDevelopmentFailsStart()
+    {
+        // The client secret and the JWT would cross the network in clear text.
+        var settings = new Dictionary<string, string?>(FullCredentials) { ["RINGCENTRAL_SERVER_URL"] = "http://platform.ringcentral.com" };
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(Environments.Production, settings));
+
+        Assert.Contains("RINGCENTRAL_SERVER_URL must be an https URL outside Development", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("Development", "http://platform.example.com")]
+    [InlineData("Production", "http://127.0.0.1:5555")]
+    [InlineData("Production", "http://localhost:5555")]
+    [InlineData("Production", "https://platform.ringcentral.com")]
+    public async Task HttpsOrALoopbackOrDevelopmentServerUrlStarts(string environment, string url)
+    {
+        var settings = new Dictionary<string, string?>(FullCredentials) { ["RINGCENTRAL_SERVER_URL"] = url };
+
+        await using var app = await StartAsync(environment, settings);
+
+        Assert.Equal(url, app.Services.GetRequiredService<IOptions<RingCentralOptions>>().Value.ServerUrl);
+    }
+
+    [Fact]
     public async Task FlatVariablesWinOverTheRingCentralSection()
     {
         var settings = new Dictionary<string, string?>(FullCredentials)

@@ -41,6 +41,8 @@ public sealed class IdentityHost : IAsyncDisposable
             // Budget tests turn these back on; the other tests text freely.
             ["TwoFactor:ResendCooldown"] = "00:00:00",
             ["TwoFactor:MaxTextsPerHour"] = "0",
+            ["TwoFactor:MaxTextsPerNumberPerHour"] = "0",
+            ["TwoFactor:MaxTextsPerNumberPerDay"] = "0",
             ["TwoFactor:CodeHashKey"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)i).ToArray()),
         };
         if (ringCentral is not null)

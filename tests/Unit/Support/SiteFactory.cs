@@ -52,6 +52,8 @@ public sealed class SiteFactory : WebApplicationFactory<Program>
             ["TwoFactor:ResendCooldown"] = "00:00:00",
             ["TwoFactor:MaxTextsPerHour"] = "0",
             ["TwoFactor:MaxTextsPerDay"] = "0",
+            ["TwoFactor:MaxTextsPerNumberPerHour"] = "0",
+            ["TwoFactor:MaxTextsPerNumberPerDay"] = "0",
             ["RateLimits:Enabled"] = "false",
         };
         foreach (var (key, value) in settings ?? [])

@@ -1,14 +1,17 @@
 using IdentityTwoFactor.Identity;
 using IdentityTwoFactor.Identity.Sessions;
+using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace IdentityTwoFactor.Pages.Account;
 
 /// <summary>The signed-in user's account: name, masked phone, second factor, the browsers signed in (each can be signed
 /// out), and security activity (newest first, paged).</summary>
 [Authorize]
+[EnableRateLimiting(RateLimiting.FormPolicy)]
 public class IndexModel(TwoFactorUserManager users, TwoFactorSignInManager signIn, ISecurityEventLog events) : PageModel
 {
     public const int PageSize = 20;

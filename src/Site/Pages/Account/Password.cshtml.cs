@@ -1,12 +1,15 @@
 using System.ComponentModel.DataAnnotations;
 using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace IdentityTwoFactor.Pages.Account;
 
 [Authorize]
+[EnableRateLimiting(RateLimiting.FormPolicy)]
 public class PasswordModel(TwoFactorUserManager users, TwoFactorSignInManager signIn) : PageModel
 {
     [BindProperty]

@@ -5,6 +5,7 @@ using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace IdentityTwoFactor.Pages.Account;
 
@@ -14,6 +15,7 @@ namespace IdentityTwoFactor.Pages.Account;
 /// with the password) cannot replace it. Wrong passwords and codes here count toward the lock.
 /// </summary>
 [Authorize]
+[EnableRateLimiting(RateLimiting.FormPolicy)]
 public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signIn, PhoneNumberNormalizer phones) : PageModel
 {
     private const string PendingKey = "Account.PendingPhone";
@@ -49,6 +51,10 @@ public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signI
         if (phone is null)
         {
             ModelState.AddModelError("Input.Phone", "Enter a valid mobile phone number, for example +1 650 555 1234.");
+        }
+        else if (!phones.IsAllowedRegion(phone))
+        {
+            ModelState.AddModelError("Input.Phone", phones.NotAllowedRegionMessage());
         }
         else if (phone == me.PhoneNumber && me.PhoneNumberConfirmed)
         {

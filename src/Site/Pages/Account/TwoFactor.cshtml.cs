@@ -1,13 +1,16 @@
 using System.ComponentModel.DataAnnotations;
 using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
+using Microsoft.AspNetCore.RateLimiting;
 
 namespace IdentityTwoFactor.Pages.Account;
 
 /// <summary>Turns the texted code at every sign-in on or off; needs the current password and a confirmed phone.</summary>
 [Authorize]
+[EnableRateLimiting(RateLimiting.FormPolicy)]
 public class TwoFactorModel(TwoFactorUserManager users, TwoFactorSignInManager signIn) : PageModel
 {
     [BindProperty]
