@@ -18,9 +18,10 @@ try
     app.Run();
     return 0;
 }
-catch (Exception e) when (StartupErrors.Describe(e) is { Count: > 0 } problems)
+catch (Exception e) when (System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly && StartupErrors.Describe(e) is { Count: > 0 } problems)
 {
-    // A setting is wrong: one line per problem, no stack trace, a non-zero exit.
+    // A setting is wrong: one line per problem, no stack trace, a non-zero exit. Only when the site is the process;
+    // hosted in another one (WebApplicationFactory in a test) the host's caller gets the exception.
     return StartupErrors.Report(problems);
 }
 

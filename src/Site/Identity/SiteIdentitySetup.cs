@@ -67,8 +67,7 @@ public static class SiteIdentitySetup
         // A stranger's wrong code burns it for the stranger's browser only (ICodeGuessClient).
         services.AddHttpContextAccessor();
         services.AddSingleton<ICodeGuessClient, Web.AntiforgeryCookieClient>();
-        services.AddHostedService<SecurityEventPruner>();
-        services.AddHostedService<SendBudgetPruner>();
+        services.AddHostedService<ExpiredRowsPruner>();
         // Identity's UserManager logs a failed token check at Debug with its purpose, and a phone change's purpose is
         // "ChangePhoneNumber:" plus the full new number. Our provider logs the same failures by kind only.
         builder.Logging.AddFilter(IdentityUserManagerCategory, LogLevel.Information);

@@ -204,15 +204,22 @@ public partial class SmsCodeTokenProvider(
         }
 
         var kind = CodePurposes.KindOf(purpose);
-        var client = clients?.CurrentClientKey();
+        // Per-client tries protect the owner's way back in (unlock, reset, sign-in, phone change). A signup's phone
+        // confirmation keeps the plain rule: its form answers anyone alike, so it must cost the same as for an unknown
+        // email, and a burnt confirmation code costs its owner only a resend.
+        var client = purpose == CodePurposes.ConfirmPhone ? null : clients?.CurrentClientKey();
         if (client is not null)
         {
-            if (!await Codes.TryRecordGuessAsync(live, client, now, CancellationToken.None))
+            // Both statements on every path, so a repeated try costs what a first one does (no timing to read).
+            var recorded = await Codes.TryRecordGuessAsync(live, client, now, CancellationToken.None);
+            var tries = await Codes.CountGuessesSinceAsync(user, now - TimeSpan.FromDays(1), CancellationToken.None);
+            if (!recorded)
             {
+                // For this client the code is used up, as if burnt: no live code (and no second "wrong code" event).
                 LogCodeRejected(logger, kind, "already tried by this client");
-                return CodeCheckResult.Wrong;
+                return CodeCheckResult.Missing;
             }
-            if (await Codes.CountGuessesSinceAsync(user, now - TimeSpan.FromDays(1), CancellationToken.None) > options.Value.MaxWrongCodesPerDay)
+            if (tries > options.Value.MaxWrongCodesPerDay)
             {
                 LogCodeRejected(logger, kind, "too many tries today");
                 return CodeCheckResult.TooManyTries;
@@ -289,19 +296,19 @@ public partial class SmsCodeTokenProvider(
         _ => "to sign in",
     };
 
-    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Texted a {Purpose} code to {MaskedPhone}")]
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Information, Message = "Texted a code ({Purpose}) to {MaskedPhone}")]
     private static partial void LogCodeSent(ILogger logger, string purpose, string maskedPhone);
 
-    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Could not text a {Purpose} code to {MaskedPhone}: {Failure} {ErrorCode}")]
+    [LoggerMessage(EventId = 2002, Level = LogLevel.Warning, Message = "Could not text a code ({Purpose}) to {MaskedPhone}: {Failure} {ErrorCode}")]
     private static partial void LogSendFailed(ILogger logger, string purpose, string maskedPhone, SmsFailureKind? failure, string? errorCode);
 
-    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Refused to text a {Purpose} code to {MaskedPhone}: {Refusal}")]
+    [LoggerMessage(EventId = 2004, Level = LogLevel.Information, Message = "Refused to text a code ({Purpose}) to {MaskedPhone}: {Refusal}")]
     private static partial void LogSendRefused(ILogger logger, string purpose, string maskedPhone, BudgetRefusal refusal);
 
-    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Stopped texting a {Purpose} code to {MaskedPhone}: the request was cancelled; its budget is refunded")]
+    [LoggerMessage(EventId = 2005, Level = LogLevel.Information, Message = "Stopped texting a code ({Purpose}) to {MaskedPhone}: the request was cancelled; its budget is refunded")]
     private static partial void LogSendCancelled(ILogger logger, string purpose, string maskedPhone);
 
     // Purposes are logged by kind only (CodePurposes.KindOf): a phone-change purpose carries the full new number.
-    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Rejected a {Purpose} code: {Reason}")]
+    [LoggerMessage(EventId = 2003, Level = LogLevel.Information, Message = "Rejected a code ({Purpose}): {Reason}")]
     private static partial void LogCodeRejected(ILogger logger, string purpose, string reason);
 }

@@ -53,6 +53,10 @@ public sealed class BehindNginxTests(BehindNginxTests.Deployment deployment) : I
                 ["RateLimits__PermitLimit"] = PermitLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 // The story texts four codes to one number within a minute; the cooldown is not what this test is about.
                 ["TwoFactor__ResendCooldown"] = "00:00:00",
+                ["TwoFactor__MaxTextsPerNumberPerHour"] = "0",
+                ["TwoFactor__MaxTextsPerNumberPerDay"] = "0",
+                // Production on PostgreSQL: every instance encrypts the key ring with one shared key.
+                ["DataProtection__KeyEncryptionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
                 ["AllowedHosts"] = "127.0.0.1",
             };
             using (await SiteProcess.StartFromAsync(dll, _folderA, "unused", key, null, environment, "--migrate-only"))

@@ -20,7 +20,7 @@ public sealed class OutboxPageTests : IDisposable
         var page = WebUtility.HtmlDecode(await http.GetStringAsync(new Uri("/dev/outbox", UriKind.Relative)));
 
         foreach (var setting in new[] { "TwoFactor:ResendCooldown", "TwoFactor:MaxTextsPerHour", "TwoFactor:MaxTextsPerNumberPerHour", "TwoFactor:MaxTextsPerNumberPerDay",
-            "TwoFactor:MaxTextsPerDay", "TwoFactor:SignupShareOfDailyTexts", "Phone:AllowedRegions", "RateLimits:PermitLimit", "RateLimits:Window" })
+            "TwoFactor:MaxTextsPerDay", "TwoFactor:SignupShareOfDailyTexts", "TwoFactor:MaxWrongCodesPerDay", "Phone:AllowedRegions", "RateLimits:PermitLimit", "RateLimits:Window" })
         {
             Assert.Contains(setting, page, StringComparison.Ordinal);
         }

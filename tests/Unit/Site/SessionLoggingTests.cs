@@ -34,11 +34,14 @@ public sealed partial class SessionLoggingTests
         // lock the account, unlock it with the texted code, reset the password with a texted code.
         await client.SignUpAsync(email, Password);
         await client.LogInAsync(email, Password);
-        await client.PostFormAsync("/account/phone", ("Input.Phone", "(650) 253-0042"));
-        pages.Add(await client.FollowAsync(await client.PostFormAsync("/account/phone", [new("Input.Code", "000000")], "/account/phone?handler=Confirm")));
-        await client.PostFormAsync("/account/phone", ("Input.Phone", "(650) 253-0042"));
+        await client.PostFormAsync("/account/phone", ("Input.Phone", "(650) 253-0042"), ("Input.CurrentPassword", Password));
+        pages.Add(await client.FollowAsync(await client.PostFormAsync("/account/phone",
+            [new("Input.Code", "000000"), new("Input.CurrentPhoneCode", "000000")], "/account/phone?handler=Confirm")));
+        await client.PostFormAsync("/account/phone", ("Input.Phone", "(650) 253-0042"), ("Input.CurrentPassword", Password));
         var changeCode = site.RingCentral.LastCodeSentTo(NewPhone)!;
-        pages.Add(await client.FollowAsync(await client.PostFormAsync("/account/phone", [new("Input.Code", changeCode)], "/account/phone?handler=Confirm")));
+        var approval = site.RingCentral.LastCodeSentTo(Phone)!;
+        pages.Add(await client.FollowAsync(await client.PostFormAsync("/account/phone",
+            [new("Input.Code", changeCode), new("Input.CurrentPhoneCode", approval)], "/account/phone?handler=Confirm")));
         await client.PostFormAsync("/account", [], "/logout");
         for (var i = 0; i < 3; i++)
         {
@@ -52,7 +55,7 @@ public sealed partial class SessionLoggingTests
             new("Input.NewPassword", NewPassword), new("Input.ConfirmPassword", NewPassword)], "/reset-password?handler=Reset");
         var formToken = await client.GetTokenAsync("/login");
         Assert.Equal(HttpStatusCode.Redirect, (await client.LogInAsync(email, NewPassword)).StatusCode);
-        Assert.Contains("Your mobile phone number is now XXXXXXX0042.", FormClient.Flashes(pages[^1]));
+        Assert.Contains("Your mobile phone number is now XXXXXXX0042. We texted both numbers to say so.", FormClient.Flashes(pages[^1]));
 
         var records = site.Services.GetRequiredService<FakeLogCollector>().GetSnapshot();
         var logs = string.Join("\n", records.Select(Describe));

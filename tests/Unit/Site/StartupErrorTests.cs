@@ -75,6 +75,7 @@ public sealed class StartupErrorTests : IDisposable
         var environment = WithRingCentral();
         environment["Database__Provider"] = "PostgreSQL";
         environment["ConnectionStrings__Site"] = "Host=127.0.0.1;Port=1;Database=itf;Username=itf;Password=secret-password;Timeout=3";
+        environment["DataProtection__KeyEncryptionKey"] = Convert.ToBase64String(new byte[32]);
 
         var (exitCode, output) = await RunAsync(environment);
 

@@ -2,9 +2,10 @@ using Microsoft.Extensions.Logging;
 
 namespace IdentityTwoFactor.Identity;
 
-/// <summary>Deletes security events older than <c>TwoFactor:SecurityEventRetention</c>, expired sessions and code tries older
-/// than a day, once an hour.</summary>
-public sealed partial class SecurityEventPruner(IServiceScopeFactory scopes, TimeProvider time, ILogger<SecurityEventPruner> logger) : BackgroundService
+/// <summary>Once an hour: deletes security events older than <c>TwoFactor:SecurityEventRetention</c>, expired sessions,
+/// code tries older than a day, and SMS budget rows whose window and cooldown are over (every email ever typed into a
+/// form writes one).</summary>
+public sealed partial class ExpiredRowsPruner(IServiceScopeFactory scopes, TimeProvider time, ILogger<ExpiredRowsPruner> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -29,9 +30,10 @@ public sealed partial class SecurityEventPruner(IServiceScopeFactory scopes, Tim
                 var tries = scope.ServiceProvider.GetRequiredService<Microsoft.AspNetCore.Identity.IUserStore<TwoFactorUser>>() is IUserCodeStore<TwoFactorUser> codes
                     ? await codes.PruneGuessesAsync(time.GetUtcNow().UtcDateTime - TimeSpan.FromDays(1), stoppingToken)
                     : 0;
-                if (pruned + sessions + tries > 0)
+                var budgets = await scope.ServiceProvider.GetRequiredService<ISmsBudget>().PruneAsync(stoppingToken);
+                if (pruned + sessions + tries + budgets > 0)
                 {
-                    LogPruned(logger, pruned, sessions, tries);
+                    LogPruned(logger, pruned, sessions, tries, budgets);
                 }
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -42,9 +44,9 @@ public sealed partial class SecurityEventPruner(IServiceScopeFactory scopes, Tim
         while (await timer.WaitForNextTickAsync(stoppingToken));
     }
 
-    [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Pruned {Count} old security events, {Sessions} expired sessions and {Tries} old code tries")]
-    private static partial void LogPruned(ILogger logger, int count, int sessions, int tries);
+    [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Pruned {Count} old security events, {Sessions} expired sessions, {Tries} old code tries and {Budgets} spent SMS budget rows")]
+    private static partial void LogPruned(ILogger logger, int count, int sessions, int tries, int budgets);
 
-    [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "Pruning security events and sessions failed; will retry in an hour")]
+    [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "Pruning expired rows failed; will retry in an hour")]
     private static partial void LogPruneFailed(ILogger logger, Exception exception);
 }
