@@ -456,6 +456,9 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
         return app;
     }
 
+    /// <summary>One key-ring key for the whole run: a restart on the same database must open the key ring it stored.</summary>
+    private readonly string _keyRingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
+
     private Dictionary<string, string> SiteEnvironment()
     {
         var env = new Dictionary<string, string>
@@ -476,7 +479,7 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
             ["RateLimits__Enabled"] = "false",
             ["TwoFactor__CodeHashKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
             // Required with PostgreSQL outside Development; on SQLite it keeps the generated key out of the build output.
-            ["DataProtection__KeyEncryptionKey"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)),
+            ["DataProtection__KeyEncryptionKey"] = _keyRingKey,
             ["TwoFactor__ResendCooldown"] = "00:00:00",
             ["TwoFactor__MaxTextsPerHour"] = "0",
             ["TwoFactor__MaxTextsPerDay"] = "0",
