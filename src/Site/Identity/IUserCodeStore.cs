@@ -48,11 +48,22 @@ public interface IUserLockoutCounterStore<TUser> where TUser : class
     Task<FailedAttemptOutcome> RecordFailedAttemptAsync(TUser user, int maxFailedAttempts, DateTime lockoutEndUtc, DateTime nowUtc, CancellationToken cancellationToken);
 
     /// <summary>Takes back an attempt counted before its password was compared, now that the password proved right.</summary>
-    /// <param name="lockedByIt">The attempt's count reached the limit and locked the account: lift that lock.</param>
+    /// <param name="lockedByIt">The attempt's count reached the limit and set the provisional lock
+    /// (<see cref="TwoFactorUserManager.ProvisionalLockEnd"/>): lift it.</param>
     /// <param name="resetCount">The sign-in is complete: the count goes to zero. Otherwise (a second factor is still to
     /// come) only this attempt is taken back.</param>
-    /// <returns>False when another attempt locked the account meanwhile: the lock wins and nobody signs in.</returns>
+    /// <returns>False when the account is locked for good meanwhile: the lock wins and nobody signs in. A provisional
+    /// lock set by a parallel attempt does not stop it: that attempt then finds the count below the limit.</returns>
     Task<bool> ForgiveFailedAttemptAsync(TUser user, bool lockedByIt, bool resetCount, DateTime nowUtc, CancellationToken cancellationToken);
+
+    /// <summary>The attempt that set the provisional lock proved wrong: the lock becomes final with
+    /// <paramref name="lockoutEndUtc"/> unless a right password taken back meanwhile brought the count below the limit,
+    /// in which case this failure is counted and the account stays open.</summary>
+    /// <returns>True when the account is now locked (by this attempt).</returns>
+    Task<bool> ConfirmLockAsync(TUser user, int maxFailedAttempts, DateTime lockoutEndUtc, CancellationToken cancellationToken);
+
+    /// <summary>Reads the count and lock end from the database into <paramref name="user"/>.</summary>
+    Task ReloadLockoutStateAsync(TUser user, CancellationToken cancellationToken);
 
     /// <summary>Clears the failure count and the lock.</summary>
     Task UnlockAsync(TUser user, CancellationToken cancellationToken);

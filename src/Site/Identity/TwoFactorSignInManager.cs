@@ -89,6 +89,15 @@ public class TwoFactorSignInManager(
         };
     }
 
+    /// <summary>Identity's checks before any sign-in step, after waiting out a provisional lock (an attempt that reached
+    /// the limit still comparing its password): a right password arriving meanwhile is not refused as locked.</summary>
+    protected override async Task<SignInResult?> PreSignInCheck(TwoFactorUser user)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        await _users.WaitOutProvisionalLockAsync(user, System.Diagnostics.Stopwatch.GetTimestamp());
+        return await base.PreSignInCheck(user);
+    }
+
     /// <summary>Checked after the password, unlike Identity's RequireConfirmedPhoneNumber, so a stranger cannot learn which
     /// accounts still have an unconfirmed number.</summary>
     private SignInResult AfterRightPassword(TwoFactorUser user) =>

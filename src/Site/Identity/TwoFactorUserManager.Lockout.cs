@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.AspNetCore.Identity;
 
 namespace IdentityTwoFactor.Identity;
@@ -42,6 +43,9 @@ public enum PasswordCheckResult
 ///   as a failure by the atomic statement <em>before</em> its hash is compared, and taken back when it proves right. The
 ///   attempt whose count reaches the limit locks the account before comparing, so parallel requests cannot compare more
 ///   than the limit per lock, and a right password in flight never signs in once a wrong one locked the account.
+///   That lock is provisional (<see cref="ProvisionalLockEnd"/>) until the attempt's own password proves wrong; attempts
+///   arriving meanwhile wait for its answer (<see cref="WaitOutProvisionalLockAsync"/>, at most
+///   <see cref="ProvisionalLockWait"/>), so several right passwords at once all sign in instead of being told "locked".
 ///   Current passwords asked again on the account pages go through the same check.</item>
 /// <item>Wrong sign-in codes (accounts with a texted code at every sign-in) count exactly like wrong passwords, through
 ///   Identity's <c>AccessFailedAsync</c>, and the one that reaches the limit locks and texts the unlock code.</item>
@@ -69,26 +73,55 @@ public partial class TwoFactorUserManager
         {
             return await CheckPasswordAsync(user, password) ? PasswordCheckResult.Success : PasswordCheckResult.Wrong;
         }
-        var now = Time.GetUtcNow().UtcDateTime;
-        var attempt = await LockoutCounter.RecordFailedAttemptAsync(user, TwoFactor.MaxFailedAccessAttempts, LockEndFrom(now), now, CancellationToken);
-        if (attempt == FailedAttemptOutcome.AlreadyLocked)
+        var waitingSince = Stopwatch.GetTimestamp();
+        FailedAttemptOutcome attempt;
+        while (true)
         {
-            return PasswordCheckResult.Locked;
+            var now = Time.GetUtcNow().UtcDateTime;
+            // The attempt that reaches the limit locks provisionally: it is final only once its password proves wrong.
+            attempt = await LockoutCounter.RecordFailedAttemptAsync(user, TwoFactor.MaxFailedAccessAttempts, ProvisionalLockEnd, now, CancellationToken);
+            if (attempt != FailedAttemptOutcome.AlreadyLocked)
+            {
+                break;
+            }
+            // Another attempt's password is being compared: wait for its answer rather than refuse a right password.
+            if (!await WaitOutProvisionalLockAsync(user, waitingSince))
+            {
+                return PasswordCheckResult.Locked;
+            }
         }
         var lockedByIt = attempt == FailedAttemptOutcome.LockedNow;
         if (await CheckPasswordAsync(user, password))
         {
-            return await LockoutCounter.ForgiveFailedAttemptAsync(user, lockedByIt, completesSignIn, now, CancellationToken)
+            return await LockoutCounter.ForgiveFailedAttemptAsync(user, lockedByIt, completesSignIn, Time.GetUtcNow().UtcDateTime, CancellationToken)
                 ? PasswordCheckResult.Success
                 : PasswordCheckResult.Locked;
         }
         await RecordEventAsync(user, SecurityEventKinds.PasswordFailed);
-        if (lockedByIt)
+        if (lockedByIt && await LockoutCounter.ConfirmLockAsync(user, TwoFactor.MaxFailedAccessAttempts, LockEndFrom(Time.GetUtcNow().UtcDateTime), CancellationToken))
         {
             await RecordEventAsync(user, SecurityEventKinds.Locked);
             return PasswordCheckResult.LockedNow;
         }
         return PasswordCheckResult.Wrong;
+    }
+
+    /// <summary>
+    /// While the account's lock is provisional (an attempt that reached the limit is still comparing its password), waits
+    /// for that answer, at most <see cref="ProvisionalLockWait"/> in all from <paramref name="waitingSince"/>, re-reading
+    /// the lock every few milliseconds. True when the account is open afterwards; false when it is locked (for good, or
+    /// still provisionally after the wait: the caller then answers "locked", as Identity would).
+    /// </summary>
+    public virtual async Task<bool> WaitOutProvisionalLockAsync(TwoFactorUser user, long waitingSince)
+    {
+        ThrowIfDisposed();
+        ArgumentNullException.ThrowIfNull(user);
+        while (user.LockoutEndUtc == ProvisionalLockEnd && Stopwatch.GetElapsedTime(waitingSince) < ProvisionalLockWait)
+        {
+            await Task.Delay(ProvisionalLockPoll, CancellationToken);
+            await LockoutCounter.ReloadLockoutStateAsync(user, CancellationToken);
+        }
+        return !await IsLockedOutAsync(user);
     }
 
     /// <summary>Counts a wrong code entered on an account page (phone change) exactly like a wrong password.</summary>
@@ -169,6 +202,18 @@ public partial class TwoFactorUserManager
 
     /// <summary>"Until unlocked": far enough ahead to never pass, small enough for every database's date type.</summary>
     public static readonly DateTime LockedUntilUnlocked = new(9999, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>The lock end written by the password attempt that reaches the limit, before its hash is compared: locked
+    /// for everyone else (Identity included) and recognisable, so a right password arriving meanwhile waits for the answer
+    /// instead of being refused. A wrong password makes it final (<see cref="LockedUntilUnlocked"/> or the timed end); a
+    /// right one lifts it. A process killed between the two leaves it standing: locked until unlocked (fail closed).</summary>
+    public static readonly DateTime ProvisionalLockEnd = new(9998, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+
+    /// <summary>How long a sign-in waits in all for provisional locks to be decided; a password comparison takes well under
+    /// this even on a busy machine, and a flood of wrong guesses locks for good at its first comparison.</summary>
+    public static readonly TimeSpan ProvisionalLockWait = TimeSpan.FromSeconds(2);
+
+    private static readonly TimeSpan ProvisionalLockPoll = TimeSpan.FromMilliseconds(20);
 
     private IUserLockoutCounterStore<TwoFactorUser> LockoutCounter => Store as IUserLockoutCounterStore<TwoFactorUser>
         ?? throw new NotSupportedException($"The user store must implement {nameof(IUserLockoutCounterStore<TwoFactorUser>)}.");

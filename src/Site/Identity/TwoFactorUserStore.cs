@@ -277,11 +277,12 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         TwoFactorUser user, bool lockedByIt, bool resetCount, DateTime nowUtc, CancellationToken cancellationToken)
     {
         Guard(user, cancellationToken);
-        int changed;
+        var provisional = TwoFactorUserManager.ProvisionalLockEnd;
+        var changed = 0;
         if (lockedByIt)
         {
-            // Nobody else could record an attempt while this attempt's lock stood, so the lock is this attempt's to lift.
-            changed = await Context.Users.Where(u => u.Id == user.Id)
+            // The provisional lock this attempt set is its own to lift (unless a texted code unlocked the account meanwhile).
+            changed = await Context.Users.Where(u => u.Id == user.Id && u.LockoutEndUtc == provisional)
                 .ExecuteUpdateAsync(s =>
                 {
                     s.SetProperty(u => u.LockoutEndUtc, (DateTime?)null);
@@ -291,15 +292,16 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
                     }
                     else
                     {
-                        s.SetProperty(u => u.AccessFailedCount, u => u.AccessFailedCount - 1);
+                        s.SetProperty(u => u.AccessFailedCount, u => u.AccessFailedCount > 0 ? u.AccessFailedCount - 1 : 0);
                     }
                 }, cancellationToken);
         }
-        else
+        if (changed == 0)
         {
-            // Only while the account is open: if a parallel wrong password locked it meanwhile, the lock wins.
+            // While the account is open, or locked only provisionally by a parallel attempt still being compared (which
+            // then sees the count below the limit and does not make its lock final). A final lock wins.
             changed = await Context.Users
-                .Where(u => u.Id == user.Id && (u.LockoutEndUtc == null || u.LockoutEndUtc <= nowUtc))
+                .Where(u => u.Id == user.Id && (u.LockoutEndUtc == null || u.LockoutEndUtc <= nowUtc || u.LockoutEndUtc == provisional))
                 .ExecuteUpdateAsync(s =>
                 {
                     if (resetCount)
@@ -314,6 +316,37 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         }
         await RefreshLockoutStateAsync(user, cancellationToken);
         return changed == 1;
+    }
+
+    public virtual async Task<bool> ConfirmLockAsync(
+        TwoFactorUser user, int maxFailedAttempts, DateTime lockoutEndUtc, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        var provisional = TwoFactorUserManager.ProvisionalLockEnd;
+        // Nobody took an attempt back meanwhile: the count is still at the limit and the lock becomes final. (At one
+        // below it, after a second-factor sign-in took back only its own attempt, this failure reaches it again.)
+        var locked = await Context.Users
+            .Where(u => u.Id == user.Id && u.LockoutEndUtc == provisional && u.AccessFailedCount >= maxFailedAttempts - 1)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(u => u.AccessFailedCount, maxFailedAttempts)
+                .SetProperty(u => u.LockoutEndUtc, lockoutEndUtc), cancellationToken);
+        if (locked == 0)
+        {
+            // A right password in flight reset the count: this failure counts after it, and the account stays open.
+            await Context.Users
+                .Where(u => u.Id == user.Id && u.LockoutEndUtc == provisional)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(u => u.AccessFailedCount, u => u.AccessFailedCount + 1)
+                    .SetProperty(u => u.LockoutEndUtc, (DateTime?)null), cancellationToken);
+        }
+        await RefreshLockoutStateAsync(user, cancellationToken);
+        return locked == 1;
+    }
+
+    public virtual async Task ReloadLockoutStateAsync(TwoFactorUser user, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        await RefreshLockoutStateAsync(user, cancellationToken);
     }
 
     private async Task RefreshLockoutStateAsync(TwoFactorUser user, CancellationToken cancellationToken)

@@ -260,6 +260,87 @@ public abstract class LockoutTests : IAsyncLifetime
         Assert.Equal(3, (await _host.ReloadAsync(user)).AccessFailedCount);
     }
 
+    /// <summary>The interleaving of two requests: a right password counted first, then the attempt that reached the limit
+    /// (a wrong one) locked provisionally; the right one finishes first and resets the count, so the wrong one counts after
+    /// it and the account stays open.</summary>
+    [Fact]
+    public async Task ARightPasswordTakenBackDuringAProvisionalLockKeepsTheAccountOpen()
+    {
+        var user = await _host.CreateUserAsync();
+        var now = _host.Clock.GetUtcNow().UtcDateTime;
+        await using var right = _host.NewScope();
+        await using var wrong = _host.NewScope();
+        var rightUser = await right.LoadAsync(user);
+        var wrongUser = await wrong.LoadAsync(user);
+        await FailAsync(user, 1);
+
+        Assert.Equal(FailedAttemptOutcome.Counted, await Counter(right).RecordFailedAttemptAsync(rightUser, 3, TwoFactorUserManager.ProvisionalLockEnd, now, default));
+        Assert.Equal(FailedAttemptOutcome.LockedNow, await Counter(wrong).RecordFailedAttemptAsync(wrongUser, 3, TwoFactorUserManager.ProvisionalLockEnd, now, default));
+        Assert.True(await wrong.Users.IsLockedOutAsync(wrongUser));
+        Assert.True(await Counter(right).ForgiveFailedAttemptAsync(rightUser, lockedByIt: false, resetCount: true, now, default));
+        Assert.False(await Counter(wrong).ConfirmLockAsync(wrongUser, 3, TwoFactorUserManager.LockedUntilUnlocked, default));
+
+        var after = await _host.ReloadAsync(user);
+        Assert.Null(after.LockoutEndUtc);
+        Assert.Equal(1, after.AccessFailedCount);
+    }
+
+    /// <summary>The same two requests the other way round: the wrong one is decided first, its lock becomes final, and the
+    /// right password in flight loses to it.</summary>
+    [Fact]
+    public async Task AProvisionalLockProvedWrongIsFinalAndARightPasswordInFlightLosesToIt()
+    {
+        var user = await _host.CreateUserAsync();
+        var now = _host.Clock.GetUtcNow().UtcDateTime;
+        await using var right = _host.NewScope();
+        await using var wrong = _host.NewScope();
+        var rightUser = await right.LoadAsync(user);
+        var wrongUser = await wrong.LoadAsync(user);
+        await FailAsync(user, 1);
+
+        Assert.Equal(FailedAttemptOutcome.Counted, await Counter(right).RecordFailedAttemptAsync(rightUser, 3, TwoFactorUserManager.ProvisionalLockEnd, now, default));
+        Assert.Equal(FailedAttemptOutcome.LockedNow, await Counter(wrong).RecordFailedAttemptAsync(wrongUser, 3, TwoFactorUserManager.ProvisionalLockEnd, now, default));
+        Assert.True(await Counter(wrong).ConfirmLockAsync(wrongUser, 3, TwoFactorUserManager.LockedUntilUnlocked, default));
+        Assert.False(await Counter(right).ForgiveFailedAttemptAsync(rightUser, lockedByIt: false, resetCount: true, now, default));
+
+        var after = await _host.ReloadAsync(user);
+        Assert.Equal(TwoFactorUserManager.LockedUntilUnlocked, after.LockoutEndUtc);
+        Assert.Equal(3, after.AccessFailedCount);
+    }
+
+    /// <summary>A password check that finds the account locked provisionally waits for the answer: open again, it is
+    /// compared and signs in; locked for good, it is refused without comparing.</summary>
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task APasswordCheckWaitsForAProvisionalLockToBeDecided(bool lockerWasRight)
+    {
+        var user = await _host.CreateUserAsync();
+        var now = _host.Clock.GetUtcNow().UtcDateTime;
+        await FailAsync(user, 2);
+        await using var locker = _host.NewScope();
+        var lockerUser = await locker.LoadAsync(user);
+        Assert.Equal(FailedAttemptOutcome.LockedNow, await Counter(locker).RecordFailedAttemptAsync(lockerUser, 3, TwoFactorUserManager.ProvisionalLockEnd, now, default));
+
+        await using var waiter = _host.NewScope();
+        var check = waiter.Users.CheckPasswordWithLockoutAsync(await waiter.LoadAsync(user), IdentityHost.Password);
+        await Task.Delay(300);
+        Assert.False(check.IsCompleted, "The check answered before the provisional lock was decided.");
+        if (lockerWasRight)
+        {
+            Assert.True(await Counter(locker).ForgiveFailedAttemptAsync(lockerUser, lockedByIt: true, resetCount: true, now, default));
+        }
+        else
+        {
+            Assert.True(await Counter(locker).ConfirmLockAsync(lockerUser, 3, TwoFactorUserManager.LockedUntilUnlocked, default));
+        }
+
+        Assert.Equal(lockerWasRight ? PasswordCheckResult.Success : PasswordCheckResult.Locked, await check);
+    }
+
+    private static IUserLockoutCounterStore<TwoFactorUser> Counter(IdentityHost.Scope scope) =>
+        (IUserLockoutCounterStore<TwoFactorUser>)scope.Store;
+
     /// <summary>Each failure in its own scope, as separate requests would be.</summary>
     private async Task<FailedAttemptOutcome[]> FailAsync(TwoFactorUser user, int times)
     {

@@ -87,6 +87,40 @@ public abstract class LockoutRaceTests(DatabaseKind database) : IAsyncLifetime
         }
     }
 
+    /// <summary>Counting first must not turn a busy account's right passwords into "locked": the attempt that reaches the
+    /// limit locks only provisionally, and the others wait for its (right) answer.</summary>
+    [Fact]
+    public async Task SimultaneousRightPasswordsOfOneAccountAllSignIn()
+    {
+        const int Parallel = 8;
+        var suffix = Interlocked.Increment(ref _phone);
+        var email = $"busy-{Guid.NewGuid():N}@example.com";
+        using (var owner = _site.NewClient())
+        {
+            Assert.Equal("/login", (await owner.SignUpAsync(email, Password, $"(650) 254-{suffix:0000}")).Headers.Location?.OriginalString);
+        }
+        for (var round = 0; round < 2; round++)
+        {
+            var clients = Enumerable.Range(0, Parallel).Select(_ => _site.NewClient()).ToArray();
+            var tokens = await Task.WhenAll(clients.Select(c => c.GetTokenAsync("/login")));
+            var answers = await Task.WhenAll(clients.Select(async (c, i) =>
+            {
+                using var form = new FormUrlEncodedContent([
+                    new("Input.Email", email), new("Input.Password", Password), new("__RequestVerificationToken", tokens[i])]);
+                return (await c.Http.PostAsync(new Uri("/login", UriKind.Relative), form)).Headers.Location?.OriginalString;
+            }));
+
+            Assert.All(answers, a => Assert.Equal("/", a));
+            var user = await _site.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == email));
+            Assert.Null(user.LockoutEndUtc);
+            Assert.Equal(0, user.AccessFailedCount);
+            foreach (var c in clients)
+            {
+                c.Dispose();
+            }
+        }
+    }
+
     public sealed class OnSqlite() : LockoutRaceTests(DatabaseKind.Sqlite);
 
     public sealed class OnPostgreSql() : LockoutRaceTests(DatabaseKind.PostgreSql);
