@@ -39,7 +39,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         {
             await Context.SaveChangesAsync(cancellationToken);
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (IsUniqueViolation(e))
         {
             // The unique index on NormalizedEmail is the last word when two signups race for one email.
             Context.Entry(user).State = EntityState.Detached;
@@ -69,7 +69,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         {
             return IdentityResult.Failed(_errors.ConcurrencyFailure());
         }
-        catch (DbUpdateException)
+        catch (DbUpdateException e) when (IsUniqueViolation(e))
         {
             return IdentityResult.Failed(_errors.DuplicateEmail(user.Email ?? ""));
         }
@@ -383,6 +383,23 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         }
     }
 
+    /// <summary>A unique index refused the row (SQLite's SQLITE_CONSTRAINT_UNIQUE or _PRIMARYKEY, PostgreSQL's 23505): the
+    /// race the index settles. Anything else (a full disk, a lost connection) is not "already exists" and propagates.</summary>
+    private static bool IsUniqueViolation(DbUpdateException exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            switch (e)
+            {
+                case Microsoft.Data.Sqlite.SqliteException sqlite:
+                    return sqlite.SqliteExtendedErrorCode is 2067 or 1555;
+                case Npgsql.PostgresException postgres:
+                    return postgres.SqlState == "23505";
+            }
+        }
+        return false;
+    }
+
     private Task<int> ReadFailedCountAsync(TwoFactorUser user, CancellationToken cancellationToken) =>
         Context.Users.AsNoTracking().Where(u => u.Id == user.Id).Select(u => u.AccessFailedCount)
             .FirstOrDefaultAsync(cancellationToken);
@@ -394,6 +411,13 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         Guard(user, cancellationToken);
         ArgumentNullException.ThrowIfNull(code);
         code.UserId = user.Id;
+        // The provider's execution strategy may run the whole transaction again (PostgreSQL, after a restart).
+        await Context.Database.CreateExecutionStrategy().ExecuteAsync(
+            (store: this, user, code), static (state, ct) => state.store.ReplaceCodeInTransactionAsync(state.user, state.code, ct), cancellationToken);
+    }
+
+    private async Task ReplaceCodeInTransactionAsync(TwoFactorUser user, UserCode code, CancellationToken cancellationToken)
+    {
         // Delete-then-insert in one transaction; a parallel issuer that loses the unique index race retries once.
         for (var attempt = 0; ; attempt++)
         {
@@ -407,7 +431,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
                 await tx.CommitAsync(cancellationToken);
                 return;
             }
-            catch (DbUpdateException) when (attempt == 0)
+            catch (DbUpdateException e) when (attempt == 0 && IsUniqueViolation(e))
             {
                 await tx.RollbackAsync(cancellationToken);
             }
