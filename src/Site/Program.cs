@@ -16,7 +16,8 @@ try
     app.ValidateSettingsAtStart();
     app.UseSite();
     app.Run();
-    return 0;
+    // Zero unless the site stopped itself (the database never answered at start, or a setting proved wrong then).
+    return Environment.ExitCode;
 }
 catch (Exception e) when (System.Reflection.Assembly.GetEntryAssembly() == typeof(Program).Assembly && StartupErrors.Describe(e) is { Count: > 0 } problems)
 {

@@ -1,5 +1,6 @@
 using IdentityTwoFactor.Data;
 using IdentityTwoFactor.Data.KeyRing;
+using IdentityTwoFactor.Data.Outage;
 using IdentityTwoFactor.Identity;
 using IdentityTwoFactor.Sms;
 using IdentityTwoFactor.Web;
@@ -18,13 +19,14 @@ public static class SiteSetup
         builder.AddSiteIdentity();
         builder.AddSmsSender();
         builder.AddSitePages();
+        builder.Services.RemoveDataProtectionWarmUp();
         return builder;
     }
 
     public static WebApplication UseSite(this WebApplication app)
     {
-        app.MigrateSiteDatabase();
         app.UseEncryptedKeyRing();
+        app.PrepareSiteDatabase();
         app.UseSiteForwardedHeaders();
         app.UseSecurityHeaders();
         if (!app.Environment.IsDevelopment())
@@ -39,7 +41,9 @@ public static class SiteSetup
         }
         app.UseOnlyFormMethods();
         app.UseStaticFiles();
+        app.UseDatabaseOutagePages();
         app.UseRouting();
+        app.UseRequestTimeouts();
         app.UseRateLimiter();
         app.UseAuthentication();
         app.UseAuthorization();
@@ -81,6 +85,20 @@ public static class SiteSetup
             o.ExcludedHosts.Clear(); // Development never sends HSTS; anywhere else, every host gets it.
         });
         services.AddSiteRateLimits();
+        // The last bound on a request: one that runs this long is answered 503 (the outage page) and its work cancelled.
+        // Database waits are bounded well below it (Database:OpenTimeout, Database:CommandTimeout); a text send by
+        // RingCentral:SendTimeout.
+        var requestTimeout = builder.Configuration.GetValue("RequestTimeout", TimeSpan.FromSeconds(30));
+        if (requestTimeout < TimeSpan.FromSeconds(1))
+        {
+            throw new SiteConfigurationException("RequestTimeout must be at least 00:00:01 (hh:mm:ss); the default is 00:00:30.");
+        }
+        services.AddRequestTimeouts(o => o.DefaultPolicy = new Microsoft.AspNetCore.Http.Timeouts.RequestTimeoutPolicy
+        {
+            Timeout = requestTimeout,
+            TimeoutStatusCode = StatusCodes.Status503ServiceUnavailable,
+            WriteTimeoutResponse = DatabaseOutagePage.WriteAsync,
+        });
         services.AddSiteForwardedHeaders();
         services.AddSiteHttpsRedirection();
         services.AddRelativeAuthenticationRedirects();

@@ -7,7 +7,11 @@ using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Migrations;
+using IdentityTwoFactor.Data.Outage;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
+using Npgsql;
 
 namespace IdentityTwoFactor.Data;
 
@@ -22,6 +26,30 @@ public sealed class DatabaseOptions
 
     /// <summary>Apply pending migrations at start. Turn off when a deployment migrates once with --migrate-only.</summary>
     public bool MigrateAtStart { get; set; } = true;
+
+    // The waits below bound what a request can spend on an unavailable database (a 503 then); README "Running several
+    // instances" says how they were chosen (the bench's heaviest write scenario: whole requests under 0.8 s at p99).
+
+    /// <summary>The longest wait to open a connection (PostgreSQL: also for a free connection in the pool). Whole seconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00", ErrorMessage = "Database:OpenTimeout must be between 00:00:01 and 00:05:00 (whole seconds).")]
+    public TimeSpan OpenTimeout { get; set; } = TimeSpan.FromSeconds(3);
+
+    /// <summary>The longest a statement may run (SQLite: also how long it waits for another writer). Whole seconds.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "00:05:00", ErrorMessage = "Database:CommandTimeout must be between 00:00:01 and 00:05:00 (whole seconds).")]
+    public TimeSpan CommandTimeout { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>How long <c>/readyz</c> waits for the database before answering 503.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.100", "00:01:00", ErrorMessage = "Database:ReadinessTimeout must be between 00:00:00.100 and 00:01:00.")]
+    public TimeSpan ReadinessTimeout { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>How long the site keeps trying at start while the database does not answer (serving 503 meanwhile)
+    /// before it stops with exit code 1.</summary>
+    [Range(typeof(TimeSpan), "00:00:01", "1.00:00:00", ErrorMessage = "Database:StartupWait must be between 00:00:01 and 1.00:00:00.")]
+    public TimeSpan StartupWait { get; set; } = TimeSpan.FromMinutes(10);
+
+    internal int OpenTimeoutSeconds => Math.Max(1, (int)Math.Ceiling(OpenTimeout.TotalSeconds));
+
+    internal int CommandTimeoutSeconds => Math.Max(1, (int)Math.Ceiling(CommandTimeout.TotalSeconds));
 }
 
 public static class DatabaseSetup
@@ -47,9 +75,12 @@ public static class DatabaseSetup
                 throw new SiteConfigurationException(
                     "Database:Provider is PostgreSQL but ConnectionStrings:Site is empty: set ConnectionStrings__Site to a PostgreSQL connection string (Host=...;Database=...;Username=...;Password=...).");
             }
-            builder.Services.AddDbContext<SiteDbContext, PostgresSiteDbContext>(o => o
-                    .UseNpgsql(configured)
-                    .UseModel(CompiledModels.Postgres.PostgresSiteDbContextModel.Instance),
+            var connectionString = WithTimeouts(configured, options);
+            builder.Services.AddDbContext<SiteDbContext, PostgresSiteDbContext>((services, o) => Outages(o
+                    .UseNpgsql(connectionString, npgsql => npgsql
+                        .CommandTimeout(options.CommandTimeoutSeconds)
+                        .ExecutionStrategy(dependencies => new RetryOnRestartStrategy(dependencies)))
+                    .UseModel(CompiledModels.Postgres.PostgresSiteDbContextModel.Instance), services),
                 optionsLifetime: ServiceLifetime.Singleton);
         }
         else
@@ -57,16 +88,52 @@ public static class DatabaseSetup
             var connectionString = ResolveSqlitePath(
                 string.IsNullOrWhiteSpace(configured) ? DefaultConnectionString : configured,
                 builder.Environment.ContentRootPath);
-            builder.Services.AddDbContext<SiteDbContext>(o => o
-                    .UseSqlite(connectionString)
+            builder.Services.AddDbContext<SiteDbContext>((services, o) => Outages(o
+                    .UseSqlite(connectionString, sqlite => sqlite.CommandTimeout(options.CommandTimeoutSeconds))
                     .UseModel(CompiledModels.Sqlite.SiteDbContextModel.Instance)
-                    .AddInterceptors(new SqliteBusyTimeout()),
+                    .AddInterceptors(new SqliteBusyTimeout(options.CommandTimeoutSeconds * 1000)), services),
                 optionsLifetime: ServiceLifetime.Singleton);
         }
 
         builder.AddEncryptedKeyRing();
         builder.Services.AddHealthChecks().AddCheck<DatabaseReadyCheck>("database", tags: ["ready"]);
+        builder.Services.AddSingleton<DatabaseOutageMonitor>();
+        builder.Services.AddSingleton<DatabaseOutageMonitor.Interceptor>();
+        builder.Services.AddSingleton<DatabaseStartup>();
+        builder.Services.AddExceptionHandler<DatabaseOutageHandler>();
         return builder;
+    }
+
+    /// <summary>The outage monitor sees every command; EF Core's own error records (each with a stack trace, several per
+    /// failed request) go to Debug: an outage is logged once per request by <see cref="DatabaseOutageHandler"/>, and any
+    /// other failure reaches the exception handler, which logs it with its trace.</summary>
+    private static DbContextOptionsBuilder Outages(DbContextOptionsBuilder options, IServiceProvider services) => options
+        .AddInterceptors(services.GetRequiredService<DatabaseOutageMonitor.Interceptor>())
+        .ConfigureWarnings(w => w.Log(
+            (RelationalEventId.ConnectionError, LogLevel.Debug),
+            (RelationalEventId.CommandError, LogLevel.Debug),
+            (RelationalEventId.TransactionError, LogLevel.Debug),
+            (CoreEventId.QueryIterationFailed, LogLevel.Debug),
+            (CoreEventId.SaveChangesFailed, LogLevel.Debug),
+            (CoreEventId.ExecutionStrategyRetrying, LogLevel.Information)));
+
+    /// <summary>PostgreSQL: the open and command timeouts from <see cref="DatabaseOptions"/> (they replace any in the
+    /// connection string), and no wait for a cancelled statement's acknowledgement past its timeout.</summary>
+    private static string WithTimeouts(string connectionString, DatabaseOptions options)
+    {
+        NpgsqlConnectionStringBuilder csb;
+        try
+        {
+            csb = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException)
+        {
+            return connectionString; // StartupErrors.ValidateSettingsAtStart says what is wrong with it.
+        }
+        csb.Timeout = options.OpenTimeoutSeconds;
+        csb.CommandTimeout = options.CommandTimeoutSeconds;
+        csb.CancellationTimeout = -1;
+        return csb.ConnectionString;
     }
 
     /// <summary>Applies pending migrations (unless Database:MigrateAtStart is false) and, on SQLite, switches the file
@@ -81,12 +148,34 @@ public static class DatabaseSetup
     /// </remarks>
     public static WebApplication MigrateSiteDatabase(this WebApplication app, bool force = false)
     {
-        var options = app.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
+        MigrateSiteDatabase(app.Services, app.Configuration, force);
+        return app;
+    }
+
+    /// <summary>Migrations, then the key ring check, now or (when the database does not answer) in the background while
+    /// the site serves 503 pages (<see cref="DatabaseStartup"/>).</summary>
+    public static WebApplication PrepareSiteDatabase(this WebApplication app)
+    {
+        var services = app.Services;
+        var configuration = app.Configuration;
+        services.GetRequiredService<DatabaseStartup>().Start(() =>
+        {
+            MigrateSiteDatabase(services, configuration, force: false);
+            KeyRingSetup.CheckStoredKeyRing(services);
+            // Loads (or, on a new database, creates) the key ring now rather than in the first request that needs it.
+            services.GetRequiredService<IDataProtectionProvider>().CreateProtector("IdentityTwoFactor.StartUp").Protect([0]);
+        });
+        return app;
+    }
+
+    private static void MigrateSiteDatabase(IServiceProvider services, IConfiguration configuration, bool force)
+    {
+        var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
         if (!force && !options.MigrateAtStart)
         {
-            return app;
+            return;
         }
-        using var scope = app.Services.CreateScope();
+        using var scope = services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<SiteDbContext>();
         if (db.Database.IsSqlite())
         {
@@ -106,7 +195,6 @@ public static class DatabaseSetup
         {
             db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");
         }
-        return app;
     }
 
     /// <summary>Throws when the compiled model the site runs on differs from the one OnModelCreating builds.</summary>
@@ -145,11 +233,24 @@ public static class DatabaseSetup
         return lines;
     }
 
-    /// <summary><c>/healthz</c>: the process answers. <c>/readyz</c>: the database answers and has every migration.</summary>
+    /// <summary><c>/healthz</c>: the process answers. <c>/readyz</c>: the database answers (within
+    /// <c>Database:ReadinessTimeout</c>) and has every migration; 503 with <c>Retry-After</c> otherwise.</summary>
     public static WebApplication MapHealthEndpoints(this WebApplication app)
     {
         app.MapHealthChecks("/healthz", new() { Predicate = _ => false });
-        app.MapHealthChecks("/readyz", new() { Predicate = check => check.Tags.Contains("ready") });
+        app.MapHealthChecks("/readyz", new()
+        {
+            Predicate = check => check.Tags.Contains("ready"),
+            ResponseWriter = static (context, report) =>
+            {
+                if (report.Status != HealthStatus.Healthy)
+                {
+                    context.Response.Headers.RetryAfter = "10";
+                }
+                context.Response.ContentType = "text/plain";
+                return context.Response.WriteAsync(report.Status.ToString());
+            },
+        });
         return app;
     }
 
@@ -173,30 +274,48 @@ public static class DatabaseSetup
         return csb.ToString();
     }
 
-    private sealed class DatabaseReadyCheck(SiteDbContext db) : IHealthCheck
+    private sealed class DatabaseReadyCheck(IServiceScopeFactory scopes, DatabaseStartup startup, IOptions<DatabaseOptions> options) : IHealthCheck
     {
         public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken cancellationToken = default)
         {
+            if (!startup.IsReady)
+            {
+                return HealthCheckResult.Unhealthy("The site is still waiting for its database.");
+            }
+            var timeout = options.Value.ReadinessTimeout;
+            using var cancel = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            cancel.CancelAfter(timeout);
+            // Its own scope, disposed when the check is over: a check still opening a connection when the answer is due
+            // (a provider may not stop at once on cancellation) must not have its connection closed under it.
+            var scope = scopes.CreateAsyncScope();
+            var check = CheckAsync(scope.ServiceProvider.GetRequiredService<SiteDbContext>(), cancel.Token);
+            _ = check.ContinueWith(static (_, s) => ((AsyncServiceScope)s!).DisposeAsync(), scope, CancellationToken.None,
+                TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             try
             {
-                if (!await db.Database.CanConnectAsync(cancellationToken))
-                {
-                    return HealthCheckResult.Unhealthy("The database does not answer.");
-                }
-                var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
-                return pending == 0
-                    ? HealthCheckResult.Healthy()
-                    : HealthCheckResult.Unhealthy($"{pending} migration(s) not applied: run the site once with --migrate-only.");
+                return await check.WaitAsync(timeout, cancellationToken);
             }
-            catch (DbException)
+            catch (Exception e) when (e is TimeoutException or OperationCanceledException || DatabaseOutage.Classify(e) is not null)
             {
                 return HealthCheckResult.Unhealthy("The database does not answer.");
             }
         }
+
+        private static async Task<HealthCheckResult> CheckAsync(SiteDbContext db, CancellationToken cancellationToken)
+        {
+            if (!await db.Database.CanConnectAsync(cancellationToken))
+            {
+                return HealthCheckResult.Unhealthy("The database does not answer.");
+            }
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
+            return pending == 0
+                ? HealthCheckResult.Healthy()
+                : HealthCheckResult.Unhealthy($"{pending} migration(s) not applied: run the site once with --migrate-only.");
+        }
     }
 
-    /// <summary>Every connection waits up to 10 s for a writer instead of failing with SQLITE_BUSY.</summary>
-    private sealed class SqliteBusyTimeout : DbConnectionInterceptor
+    /// <summary>Every connection waits for a writer (up to the command timeout) instead of failing at once with SQLITE_BUSY.</summary>
+    private sealed class SqliteBusyTimeout(int milliseconds) : DbConnectionInterceptor
     {
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 
@@ -206,12 +325,14 @@ public static class DatabaseSetup
             return Task.CompletedTask;
         }
 
-        private static void Apply(DbConnection connection)
+        private readonly string _pragma = $"PRAGMA busy_timeout={milliseconds};";
+
+        private void Apply(DbConnection connection)
         {
             if (connection is SqliteConnection sqlite)
             {
                 using var command = sqlite.CreateCommand();
-                command.CommandText = "PRAGMA busy_timeout=10000;";
+                command.CommandText = _pragma;
                 command.ExecuteNonQuery();
             }
         }

@@ -36,6 +36,10 @@ public sealed partial class ExpiredRowsPruner(IServiceScopeFactory scopes, TimeP
                     LogPruned(logger, pruned, sessions, tries, budgets);
                 }
             }
+            catch (Exception e) when (Data.Outage.DatabaseOutage.Classify(e) is { } kind)
+            {
+                LogPruneSkipped(logger, Data.Outage.DatabaseOutage.Describe(kind));
+            }
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 LogPruneFailed(logger, e);
@@ -46,6 +50,9 @@ public sealed partial class ExpiredRowsPruner(IServiceScopeFactory scopes, TimeP
 
     [LoggerMessage(EventId = 2020, Level = LogLevel.Information, Message = "Pruned {Count} old security events, {Sessions} expired sessions, {Tries} old code tries and {Budgets} spent SMS budget rows")]
     private static partial void LogPruned(ILogger logger, int count, int sessions, int tries, int budgets);
+
+    [LoggerMessage(EventId = 2022, Level = LogLevel.Warning, Message = "Pruning expired rows skipped: the database is unavailable ({Kind}); will retry in an hour")]
+    private static partial void LogPruneSkipped(ILogger logger, string kind);
 
     [LoggerMessage(EventId = 2021, Level = LogLevel.Warning, Message = "Pruning expired rows failed; will retry in an hour")]
     private static partial void LogPruneFailed(ILogger logger, Exception exception);

@@ -69,6 +69,8 @@ public sealed class StartupErrorTests : IDisposable
         AssertNoStackTrace(output);
     }
 
+    /// <summary>The site waits for its database (DatabaseOutageTests); one that never answers ends the wait after
+    /// Database:StartupWait with one line naming the setting.</summary>
     [Fact]
     public async Task AnUnreachableDatabaseIsNamedWithoutATrace()
     {
@@ -76,6 +78,7 @@ public sealed class StartupErrorTests : IDisposable
         environment["Database__Provider"] = "PostgreSQL";
         environment["ConnectionStrings__Site"] = "Host=127.0.0.1;Port=1;Database=itf;Username=itf;Password=secret-password;Timeout=3";
         environment["DataProtection__KeyEncryptionKey"] = Convert.ToBase64String(new byte[32]);
+        environment["Database__StartupWait"] = "00:00:03";
 
         var (exitCode, output) = await RunAsync(environment);
 

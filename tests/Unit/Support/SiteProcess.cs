@@ -10,7 +10,7 @@ namespace IdentityTwoFactor.Tests.Unit.Support;
 /// </summary>
 public sealed class SiteProcess : IDisposable
 {
-    private const int OutputLines = 400;
+    private const int OutputLines = 50_000;
     private readonly Process _process;
     private readonly Queue<string> _output = new();
 
@@ -58,8 +58,17 @@ public sealed class SiteProcess : IDisposable
         StartFromAsync(SiteDll, folder, databasePath, codeHashKey, readyTimeout, environment, arguments);
 
     /// <summary>As <see cref="StartAsync"/>, from another build of the site (for example the published one).</summary>
-    public static async Task<SiteProcess> StartFromAsync(string dll, string folder, string databasePath, string codeHashKey, TimeSpan? readyTimeout = null,
-        IReadOnlyDictionary<string, string>? environment = null, params string[] arguments)
+    public static Task<SiteProcess> StartFromAsync(string dll, string folder, string databasePath, string codeHashKey, TimeSpan? readyTimeout = null,
+        IReadOnlyDictionary<string, string>? environment = null, params string[] arguments) =>
+        LaunchAsync(dll, folder, databasePath, codeHashKey, readyTimeout, environment, arguments, "/about");
+
+    /// <summary>As <see cref="StartAsync"/>, but waits only until the process answers GET /healthz (a site whose database
+    /// is not there yet).</summary>
+    public static Task<SiteProcess> StartLiveAsync(string folder, string databasePath, string codeHashKey, IReadOnlyDictionary<string, string> environment) =>
+        LaunchAsync(SiteDll, folder, databasePath, codeHashKey, null, environment, [], "/healthz");
+
+    private static async Task<SiteProcess> LaunchAsync(string dll, string folder, string databasePath, string codeHashKey, TimeSpan? readyTimeout,
+        IReadOnlyDictionary<string, string>? environment, string[] arguments, string readyPath)
     {
         var port = FreePort();
         var start = CreateStartInfo(dll, folder, databasePath, codeHashKey, port, environment, arguments);
@@ -85,7 +94,7 @@ public sealed class SiteProcess : IDisposable
         {
             // Generous: a start takes 1-2 s of CPU, but on a 2-core CI machine shared with other jobs (load average 20)
             // a process gets a tenth of a core and was seen to need over 30 s. A healthy run never waits this long.
-            await site.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromSeconds(90));
+            await site.WaitUntilReadyAsync(readyTimeout ?? TimeSpan.FromSeconds(90), readyPath);
         }
         catch
         {
@@ -205,7 +214,7 @@ public sealed class SiteProcess : IDisposable
         _process.Dispose();
     }
 
-    private async Task WaitUntilReadyAsync(TimeSpan timeout)
+    private async Task WaitUntilReadyAsync(TimeSpan timeout, string path)
     {
         using var http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(5) };
         var deadline = Stopwatch.StartNew();
@@ -214,16 +223,16 @@ public sealed class SiteProcess : IDisposable
         {
             if (_process.HasExited)
             {
-                throw new InvalidOperationException($"The site (pid {_process.Id}) exited with code {_process.ExitCode} before answering GET /about. Its output:\n{Output}");
+                throw new InvalidOperationException($"The site (pid {_process.Id}) exited with code {_process.ExitCode} before answering GET {path}. Its output:\n{Output}");
             }
             try
             {
-                using var response = await http.GetAsync(new Uri("/about", UriKind.Relative));
+                using var response = await http.GetAsync(new Uri(path, UriKind.Relative));
                 if (response.StatusCode == HttpStatusCode.OK)
                 {
                     return;
                 }
-                last = $"GET /about answered {(int)response.StatusCode}";
+                last = $"GET {path} answered {(int)response.StatusCode}";
             }
             catch (HttpRequestException e)
             {
@@ -235,7 +244,7 @@ public sealed class SiteProcess : IDisposable
             }
             await Task.Delay(100);
         }
-        throw new TimeoutException($"The site (pid {_process.Id}) did not answer GET /about with 200 within {timeout.TotalSeconds:0} s ({last}). Its output:\n{Output}");
+        throw new TimeoutException($"The site (pid {_process.Id}) did not answer GET {path} with 200 within {timeout.TotalSeconds:0} s ({last}). Its output:\n{Output}");
     }
 
     private void Append(string? line)

@@ -35,6 +35,14 @@ public static class KeyRingSetup
         var dataProtection = builder.Services.AddDataProtection()
             .SetApplicationName(ApplicationName)
             .PersistKeysToDbContext<SiteDbContext>();
+        // The last key ring read stays usable through a database outage.
+        builder.Services.PostConfigure<KeyManagementOptions>(o =>
+        {
+            if (o.XmlRepository is { } repository and not OutageTolerantXmlRepository)
+            {
+                o.XmlRepository = new OutageTolerantXmlRepository(repository);
+            }
+        });
         var keyManagement = builder.Services.AddOptions<KeyManagementOptions>();
         if (protection is null)
         {
@@ -54,6 +62,23 @@ public static class KeyRingSetup
         var isDevelopment = builder.Environment.IsDevelopment();
         keyManagement.Validate(o => o.XmlEncryptor is not null || isDevelopment, UnencryptedMessage).ValidateOnStart();
         return builder;
+    }
+
+    /// <summary>
+    /// Data Protection warms its key ring in a hosted service as the host starts, before anyone knows whether the database
+    /// answers, and logs a failure there with its stack trace. The site warms it as the last step of its database start
+    /// instead (DatabaseSetup.PrepareSiteDatabase), which waits for the database when it must. Call after everything that
+    /// adds Data Protection (authentication adds it again).
+    /// </summary>
+    public static IServiceCollection RemoveDataProtectionWarmUp(this IServiceCollection services)
+    {
+        var warmUp = services.Where(d => d.ServiceType == typeof(IHostedService)
+            && d.ImplementationType?.FullName == "Microsoft.AspNetCore.DataProtection.Internal.DataProtectionHostedService").ToList();
+        foreach (var descriptor in warmUp)
+        {
+            services.Remove(descriptor);
+        }
+        return services;
     }
 
     /// <summary>Encrypts new keys with <paramref name="key"/> and lets Data Protection's activator find it to decrypt them.</summary>
@@ -81,24 +106,36 @@ public static class KeyRingSetup
             KeyRingLog.GeneratedKeyFile(logger, generated);
         }
         KeyRingLog.Encrypted(logger, protection.Description);
+        return app;
+    }
 
+    /// <summary>The database part of the start (run again until the database answers, when it did not at first): removes
+    /// the keys an earlier version stored unencrypted and stops the start when no stored key opens with the configured
+    /// protection. A database outage is left to the caller (Data.Outage.DatabaseStartup).</summary>
+    public static void CheckStoredKeyRing(IServiceProvider services)
+    {
+        var protection = services.GetService<KeyRingProtection>();
+        if (protection is null)
+        {
+            return;
+        }
+        var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(KeyRingSetup).FullName!);
         try
         {
             // Data Protection's own read (its query is then compiled for the key ring's first load): the common case,
             // nothing to remove, costs no query of our own at start.
-            var repository = app.Services.GetRequiredService<IOptions<KeyManagementOptions>>().Value.XmlRepository!;
+            var repository = services.GetRequiredService<IOptions<KeyManagementOptions>>().Value.XmlRepository!;
             if (repository.GetAllElements().Any(HoldsUnencryptedSecret))
             {
-                RemoveUnencryptedKeys(app.Services, logger);
+                RemoveUnencryptedKeys(services, logger);
             }
         }
-        catch (DbException e)
+        catch (DbException e) when (Outage.DatabaseOutage.Classify(e) is null)
         {
             KeyRingLog.CouldNotCheck(logger, e.GetType().Name);
-            return app;
+            return;
         }
-        EnsureTheStoredKeysCanBeRead(app.Services, protection);
-        return app;
+        EnsureTheStoredKeysCanBeRead(services, protection);
     }
 
     /// <summary>Stops the start when the database holds live keys and none opens with the configured protection.</summary>
