@@ -152,10 +152,12 @@ public static class DatabaseSetup
         return app;
     }
 
-    /// <summary>Migrations, then the key ring check, now or (when the database does not answer) in the background while
-    /// the site serves 503 pages (<see cref="DatabaseStartup"/>).</summary>
+    /// <summary>Migrations, then the key ring check, while the host starts (in the site's own process) or before it
+    /// (hosted by a test), and, when the database does not answer, again in the background while the site serves 503
+    /// pages (<see cref="DatabaseStartup"/>).</summary>
     public static WebApplication PrepareSiteDatabase(this WebApplication app)
     {
+        var inOwnProcess = System.Reflection.Assembly.GetEntryAssembly() == typeof(DatabaseSetup).Assembly;
         var services = app.Services;
         var configuration = app.Configuration;
         services.GetRequiredService<DatabaseStartup>().Start(() =>
@@ -164,7 +166,7 @@ public static class DatabaseSetup
             KeyRingSetup.CheckStoredKeyRing(services);
             // Loads (or, on a new database, creates) the key ring now rather than in the first request that needs it.
             services.GetRequiredService<IDataProtectionProvider>().CreateProtector("IdentityTwoFactor.StartUp").Protect([0]);
-        });
+        }, inBackground: inOwnProcess);
         return app;
     }
 

@@ -33,8 +33,9 @@ public static class KeyRingSetup
         var protection = KeyRingProtection.Resolve(options, builder.Environment.ContentRootPath, builder.Environment.IsDevelopment(), sharedDatabase, out var error);
 
         var dataProtection = builder.Services.AddDataProtection()
-            .SetApplicationName(ApplicationName)
-            .PersistKeysToDbContext<SiteDbContext>();
+            .SetApplicationName(ApplicationName);
+        builder.Services.AddOptions<KeyManagementOptions>().Configure<IServiceScopeFactory>(
+            (o, scopes) => o.XmlRepository = new DatabaseXmlRepository<SiteDbContext>(scopes));
         // The last key ring read stays usable through a database outage.
         builder.Services.PostConfigure<KeyManagementOptions>(o =>
         {
