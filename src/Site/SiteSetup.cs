@@ -14,6 +14,10 @@ public static class SiteSetup
     public static IHostApplicationBuilder AddSite(this IHostApplicationBuilder builder)
     {
         builder.AddDotEnv();
+        // The host logs a failed start with its stack trace ("Hosting failed to start") before Program.cs sees the
+        // exception: a settings problem (an address in use) is reported there in one line, and anything else still
+        // crashes with its trace (StartupErrors).
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddSiteDatabase();
         builder.AddSiteIdentity();

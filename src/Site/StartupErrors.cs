@@ -85,6 +85,10 @@ public static partial class StartupErrors
             case InvalidDataException when exception.Message.StartsWith("Failed to load configuration from file", StringComparison.Ordinal):
                 lines.Add($"{exception.Message.TrimEnd('.')}: {exception.InnerException?.Message ?? "it is not valid JSON"}");
                 return true;
+            case IOException when exception.Message.StartsWith("Failed to bind to address", StringComparison.Ordinal):
+                // Kestrel: the port is taken, or the address is not one of this machine's.
+                lines.Add($"ASPNETCORE_URLS (or the Kestrel endpoints): {exception.Message.TrimEnd('.')} ({exception.InnerException?.Message.TrimEnd('.') ?? "refused"}). Choose a free port, or an address of this machine.");
+                return true;
             case DbException:
                 // Provider messages name the host, port or database, never the password.
                 lines.Add($"ConnectionStrings:Site: the database could not be opened or reached ({exception.Message.TrimEnd('.')}). Check the connection string and that the database server is up.");

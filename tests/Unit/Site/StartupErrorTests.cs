@@ -69,6 +69,26 @@ public sealed class StartupErrorTests : IDisposable
         AssertNoStackTrace(output);
     }
 
+    /// <summary>An address another process already listens on (or one that is not this machine's) is an operator's
+    /// setting too: one line naming ASPNETCORE_URLS, not Kestrel's stack trace.</summary>
+    [Fact]
+    public async Task AnAddressInUseIsNamedWithoutATrace()
+    {
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        taken.Start();
+        var port = ((System.Net.IPEndPoint)taken.LocalEndpoint).Port;
+        var environment = WithRingCentral();
+        environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
+
+        var (exitCode, output) = await RunAsync(environment);
+
+        Assert.NotEqual(0, exitCode);
+        var problem = Assert.Single(ProblemLines(output));
+        Assert.Contains("ASPNETCORE_URLS", problem, StringComparison.Ordinal);
+        Assert.Contains($"127.0.0.1:{port}", problem, StringComparison.Ordinal);
+        AssertNoStackTrace(output);
+    }
+
     /// <summary>The site waits for its database (DatabaseOutageTests); one that never answers ends the wait after
     /// Database:StartupWait with one line naming the setting.</summary>
     [Fact]

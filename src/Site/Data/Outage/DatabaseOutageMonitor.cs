@@ -72,9 +72,10 @@ public sealed partial class DatabaseOutageMonitor(ILogger<DatabaseOutageMonitor>
     [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "The database answers again after {Seconds} s; {Refused} request(s) were answered 503 meanwhile")]
     private static partial void LogEnded(ILogger logger, double seconds, int refused);
 
-    /// <summary>Feeds the monitor from EF Core: a successful command ends an outage, a failed command or connection that
-    /// is an outage begins one.</summary>
-    public sealed class Interceptor(DatabaseOutageMonitor monitor) : DbCommandInterceptor, IDbConnectionInterceptor
+    /// <summary>Feeds the monitor from EF Core: a successful command ends an outage, a failed command that is an outage
+    /// begins one. Failed connections are left to the requests they fail (<see cref="DatabaseOutageHandler"/>): EF Core
+    /// also opens connections expecting them to fail (SQLite's "does the file exist yet" at the first start).</summary>
+    public sealed class Interceptor(DatabaseOutageMonitor monitor) : DbCommandInterceptor
     {
         public override DbDataReader ReaderExecuted(DbCommand command, CommandExecutedEventData eventData, DbDataReader result)
         {
@@ -115,14 +116,6 @@ public sealed partial class DatabaseOutageMonitor(ILogger<DatabaseOutageMonitor>
         public override void CommandFailed(DbCommand command, CommandErrorEventData eventData) => Failed(eventData.Exception);
 
         public override Task CommandFailedAsync(DbCommand command, CommandErrorEventData eventData, CancellationToken cancellationToken = default)
-        {
-            Failed(eventData.Exception);
-            return Task.CompletedTask;
-        }
-
-        public void ConnectionFailed(DbConnection connection, ConnectionErrorEventData eventData) => Failed(eventData.Exception);
-
-        public Task ConnectionFailedAsync(DbConnection connection, ConnectionErrorEventData eventData, CancellationToken cancellationToken = default)
         {
             Failed(eventData.Exception);
             return Task.CompletedTask;
