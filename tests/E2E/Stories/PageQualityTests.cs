@@ -134,6 +134,13 @@ public sealed class PageQualityTests(BrowserFixture browser, SiteFixture site, I
         await stories.SignOutAsync();
         await stories.LogInUpToCodeAsync(user);
         await PageWidth.ExpectFitsAsync(page, LoginCodePage.Path);
+
+        // The database-outage page is written without Razor (it must render whatever is down): the same markup, with
+        // the site's stylesheet, in the site's origin.
+        await page.GotoAsync("/about");
+        await page.SetContentAsync(IdentityTwoFactor.Data.Outage.DatabaseOutagePage.Html);
+        await Expect(page.Locator("h1")).ToHaveTextAsync("Temporarily unavailable");
+        await PageWidth.ExpectFitsAsync(page, "the database-outage page (503)");
     });
 
     /// <summary>The page <paramref name="response"/> answered for <paramref name="path"/> is a 200 under a CSP that

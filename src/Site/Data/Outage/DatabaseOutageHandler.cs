@@ -40,7 +40,8 @@ public static class DatabaseOutagePage
 
     private const string StartedItem = "IdentityTwoFactor.RequestStarted";
 
-    private const string Html = $$"""
+    /// <summary>The whole page (internal: the E2E suite measures it on a phone).</summary>
+    internal const string Html = $$"""
         <!DOCTYPE html>
         <html lang="en">
         <head>
