@@ -235,6 +235,30 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         Assert.DoesNotContain("   at ", _site.Output, StringComparison.Ordinal);
     }
 
+    /// <summary>Production (Secure cookies, HTTPS, no developer pages), hosted in-process: a signed-in page during an
+    /// outage was a blank 500 there, because the error page needed the database too.</summary>
+    [Fact]
+    public async Task InProductionASignedInPageIsTheStyled503Page()
+    {
+        await using var site = await SiteFactory.StartAsync(new()
+        {
+            ["Database:Provider"] = "PostgreSQL",
+            ["ConnectionStrings:Site"] = _connectionString,
+            ["DataProtection:KeyEncryptionKey"] = _key,
+        });
+        using var signedIn = site.NewClient();
+        Assert.Equal("/login", (await signedIn.SignUpAsync("prod@example.com", Password, "(650) 254-9901")).Headers.Location?.OriginalString);
+        Assert.Equal("/", (await signedIn.LogInAsync("prod@example.com", Password)).Headers.Location?.OriginalString);
+
+        _cluster.Stop();
+
+        await AssertOutagePageAsync("signed-in GET /account", await signedIn.Http.GetAsync(new Uri("/account", UriKind.Relative)));
+        await AssertOutagePageAsync("signed-in GET /about", await signedIn.Http.GetAsync(new Uri("/about", UriKind.Relative)));
+        using var anonymous = site.NewClient();
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.Http.GetAsync(new Uri("/login", UriKind.Relative))).StatusCode);
+        await AssertOutagePageAsync("anonymous POST /login", await anonymous.LogInAsync("prod@example.com", Password));
+    }
+
     private async Task<SiteProcess> StartSiteAsync()
     {
         _site = await SiteProcess.StartAsync(_folder, "unused", _key, null, Environment());
