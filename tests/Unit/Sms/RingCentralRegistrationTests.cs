@@ -105,7 +105,7 @@ public sealed class RingCentralRegistrationTests
         });
 
         Assert.Same(outbox, host.Services.GetRequiredService<ISmsSender>());
-        Assert.IsType<RingCentralClient>(host.Services.GetRequiredService<RingCentralClient>());
+        Assert.NotNull(host.Services.GetService<RingCentralClient>()); // still there for a host that picks it itself
     }
 
     private static async Task<IHost> StartAsync(Dictionary<string, string?> settings, Action<IServiceCollection> addRingCentral)
