@@ -1,3 +1,4 @@
+using IdentityTwoFactor.RingCentral;
 using Microsoft.Extensions.Options;
 
 namespace IdentityTwoFactor.Sms;
@@ -8,7 +9,7 @@ internal sealed class SmsSenderStartupLog(IOptions<RingCentralOptions> options, 
     public Task StartAsync(CancellationToken cancellationToken)
     {
         var settings = options.Value;
-        if (settings.IsComplete)
+        if (settings.Enabled)
         {
             SmsLog.UsingRingCentral(logger, settings.ServerUrl, PhoneMask.Mask(settings.FromNumber));
         }

@@ -1,3 +1,4 @@
+using IdentityTwoFactor.RingCentral;
 using IdentityTwoFactor.Sms;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
@@ -44,6 +45,29 @@ public sealed class SmsConfigurationTests
         }));
 
         Assert.Contains("set RINGCENTRAL_FROM_NUMBER,", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task PartialCredentialsAreOneSentenceNotOnePerMissingSetting()
+    {
+        // The RingCentral library's own "must be set" checks stay quiet while the site's rule speaks.
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(Environments.Production, new()
+        {
+            ["RINGCENTRAL_CLIENT_ID"] = "client-id",
+        }));
+
+        var failure = Assert.Single(error.Failures);
+        Assert.StartsWith("RingCentral is partly configured: set RINGCENTRAL_CLIENT_SECRET, RINGCENTRAL_JWT and RINGCENTRAL_FROM_NUMBER", failure, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task SettingsWithoutAVariableAreNamedByTheirSectionKey()
+    {
+        var settings = new Dictionary<string, string?>(FullCredentials) { ["RingCentral:SendTimeout"] = "00:00:00" };
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => StartAsync(Environments.Production, settings));
+
+        Assert.Equal(["RingCentral:SendTimeout must be positive."], error.Failures);
     }
 
     [Fact]

@@ -4,15 +4,20 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using IdentityTwoFactor.Sms;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
-namespace IdentityTwoFactor.Sms;
+namespace IdentityTwoFactor.RingCentral;
 
 /// <summary>Sends SMS through RingCentral's REST API (JWT grant + one POST). See docs/decisions/0001-own-ringcentral-client.md.
 /// Guarantees: one cached, single-flight access token; an SMS POST is never repeated after a 5xx, a timeout or a dropped
 /// connection (the text may have gone); a 401 renews the token and retries once; a 429 is reported with its Retry-After;
 /// provider faults come back as typed failures, never as exceptions.</summary>
-internal sealed class RingCentralClient : ISmsSender
+/// <remarks>Registered by <see cref="RingCentralServiceCollectionExtensions.AddRingCentralSms(Microsoft.Extensions.DependencyInjection.IServiceCollection, Action{RingCentralOptions}?)"/>
+/// as a typed <see cref="HttpClient"/> client (transient; the token is cached process-wide). Resolve it, or
+/// <see cref="ISmsSender"/>, from the service provider: it cannot be constructed directly.</remarks>
+public sealed class RingCentralClient : ISmsSender
 {
     internal const string TokenPath = "restapi/oauth/token";
     internal const string SmsPath = "restapi/v1.0/account/~/extension/~/sms";
@@ -27,7 +32,7 @@ internal sealed class RingCentralClient : ISmsSender
     private readonly TimeProvider timeProvider;
     private readonly ILogger<RingCentralClient> logger;
 
-    public RingCentralClient(
+    internal RingCentralClient(
         HttpClient http,
         IOptions<RingCentralOptions> options,
         RingCentralTokenCache tokens,
@@ -41,11 +46,17 @@ internal sealed class RingCentralClient : ISmsSender
         this.logger = logger;
     }
 
+    /// <inheritdoc />
     public async Task<SmsSendResult> SendAsync(string toE164, string text, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(toE164);
         ArgumentException.ThrowIfNullOrEmpty(text);
         var maskedTo = PhoneMask.Mask(toE164);
+        if (!options.Enabled)
+        {
+            RingCentralLog.SmsDisabled(logger, maskedTo);
+            return SmsSendResult.Failed(SmsFailureKind.Misconfigured);
+        }
 
         // The send timeout bounds the whole call (token included) in real time: it limits how long a user waits.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -57,7 +68,7 @@ internal sealed class RingCentralClient : ISmsSender
             var token = await tokens.GetAsync(RequestTokenAsync, rejectedToken: null, ct);
             if (token.Failure is { } noToken)
             {
-                SmsLog.SmsNoToken(logger, maskedTo, noToken.Failure!.Value);
+                RingCentralLog.SmsNoToken(logger, maskedTo, noToken.Failure!.Value);
                 return noToken;
             }
 
@@ -69,12 +80,12 @@ internal sealed class RingCentralClient : ISmsSender
             }
 
             // A 401 proves the message was not accepted, so one retry with a new token cannot text twice.
-            SmsLog.SmsUnauthorizedRetrying(logger, maskedTo);
+            RingCentralLog.SmsUnauthorizedRetrying(logger, maskedTo);
             smsPosted = false;
             var renewed = await tokens.GetAsync(RequestTokenAsync, rejectedToken: token.AccessToken, ct);
             if (renewed.Failure is { } noRenewedToken)
             {
-                SmsLog.SmsNoToken(logger, maskedTo, noRenewedToken.Failure!.Value);
+                RingCentralLog.SmsNoToken(logger, maskedTo, noRenewedToken.Failure!.Value);
                 return noRenewedToken;
             }
 
@@ -82,7 +93,7 @@ internal sealed class RingCentralClient : ISmsSender
             using var second = await PostSmsAsync(renewed.AccessToken!, toE164, text, ct);
             if (second.StatusCode == HttpStatusCode.Unauthorized)
             {
-                SmsLog.SmsUnauthorizedTwice(logger, maskedTo);
+                RingCentralLog.SmsUnauthorizedTwice(logger, maskedTo);
                 var (errorCode, _) = await ReadErrorAsync(second, ct);
                 return SmsSendResult.Failed(SmsFailureKind.Misconfigured, errorCode);
             }
@@ -91,13 +102,13 @@ internal sealed class RingCentralClient : ISmsSender
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            SmsLog.SmsOutcomeUnknown(logger, maskedTo, smsPosted ? "timed out" : "timed out waiting for an access token");
+            RingCentralLog.SmsOutcomeUnknown(logger, maskedTo, smsPosted ? "timed out" : "timed out waiting for an access token");
             return SmsSendResult.Failed(SmsFailureKind.ProviderUnavailable);
         }
         catch (HttpRequestException ex)
         {
             // Only the error category: exception texts are not ours to vouch for.
-            SmsLog.SmsOutcomeUnknown(logger, maskedTo, $"connection failed: {ex.HttpRequestError}");
+            RingCentralLog.SmsOutcomeUnknown(logger, maskedTo, $"connection failed: {ex.HttpRequestError}");
             return SmsSendResult.Failed(SmsFailureKind.ProviderUnavailable);
         }
     }
@@ -131,19 +142,19 @@ internal sealed class RingCentralClient : ISmsSender
             }
             catch (JsonException)
             {
-                SmsLog.SmsOutcomeUnknown(logger, maskedTo, $"HTTP {status} with an unreadable body");
+                RingCentralLog.SmsOutcomeUnknown(logger, maskedTo, $"HTTP {status} with an unreadable body");
                 return SmsSendResult.Failed(SmsFailureKind.ProviderUnavailable);
             }
 
             var messageStatus = message?.MessageStatus;
             if (messageStatus is "SendingFailed" or "DeliveryFailed")
             {
-                SmsLog.SmsNotSent(logger, maskedTo, messageStatus);
+                RingCentralLog.SmsNotSent(logger, maskedTo, messageStatus);
                 return SmsSendResult.Failed(SmsFailureKind.ProviderUnavailable, messageStatus);
             }
 
             var id = message?.Id.ValueKind is JsonValueKind.Number or JsonValueKind.String ? message.Id.ToString() : null;
-            SmsLog.SmsAccepted(logger, maskedTo, id, messageStatus);
+            RingCentralLog.SmsAccepted(logger, maskedTo, id, messageStatus);
             return SmsSendResult.Sent(id);
         }
 
@@ -151,18 +162,18 @@ internal sealed class RingCentralClient : ISmsSender
         if (response.StatusCode == HttpStatusCode.TooManyRequests || errorCode is "MSG-305" or "CMN-301")
         {
             var retryAfter = RetryAfter(response);
-            SmsLog.SmsRateLimited(logger, maskedTo, errorCode, retryAfter);
+            RingCentralLog.SmsRateLimited(logger, maskedTo, errorCode, retryAfter);
             return SmsSendResult.Failed(SmsFailureKind.RateLimited, errorCode, retryAfter);
         }
 
         if (status >= 500)
         {
-            SmsLog.SmsOutcomeUnknown(logger, maskedTo, $"HTTP {status}, error code {errorCode}");
+            RingCentralLog.SmsOutcomeUnknown(logger, maskedTo, $"HTTP {status}, error code {errorCode}");
             return SmsSendResult.Failed(SmsFailureKind.ProviderUnavailable, errorCode);
         }
 
         var kind = ClassifyRefusal(errorCode);
-        SmsLog.SmsRefused(logger, maskedTo, status, errorCode, kind);
+        RingCentralLog.SmsRefused(logger, maskedTo, status, errorCode, kind);
         return SmsSendResult.Failed(kind, errorCode);
     }
 
@@ -180,7 +191,7 @@ internal sealed class RingCentralClient : ISmsSender
         for (var attempt = 1; ; attempt++)
         {
             string reason;
-            SmsLog.RequestingToken(logger, attempt);
+            RingCentralLog.RequestingToken(logger, attempt);
             try
             {
                 using var response = await PostTokenRequestAsync(ct);
@@ -193,7 +204,7 @@ internal sealed class RingCentralClient : ISmsSender
                 if (status < 500)
                 {
                     var (errorCode, _) = await ReadErrorAsync(response, ct);
-                    SmsLog.TokenRefused(logger, status, errorCode);
+                    RingCentralLog.TokenRefused(logger, status, errorCode);
                     return TokenOutcome.Failed(response.StatusCode == HttpStatusCode.TooManyRequests
                         ? SmsSendResult.Failed(SmsFailureKind.RateLimited, errorCode, RetryAfter(response))
                         : SmsSendResult.Failed(SmsFailureKind.Misconfigured, errorCode)); // invalid_client, OAU-*
@@ -208,12 +219,12 @@ internal sealed class RingCentralClient : ISmsSender
 
             if (attempt > TokenRetryDelays.Length)
             {
-                SmsLog.TokenUnavailable(logger, reason);
+                RingCentralLog.TokenUnavailable(logger, reason);
                 return TokenOutcome.Failed(SmsSendResult.Failed(SmsFailureKind.ProviderUnavailable));
             }
 
             var delay = TokenRetryDelays[attempt - 1];
-            SmsLog.TokenRetry(logger, reason, delay);
+            RingCentralLog.TokenRetry(logger, reason, delay);
             await Task.Delay(delay, ct);
         }
     }
@@ -247,14 +258,14 @@ internal sealed class RingCentralClient : ISmsSender
 
         if (string.IsNullOrEmpty(token?.AccessToken) || token.ExpiresIn <= 0)
         {
-            SmsLog.TokenUnavailable(logger, "the token response was unreadable");
+            RingCentralLog.TokenUnavailable(logger, "the token response was unreadable");
             return TokenOutcome.Failed(SmsSendResult.Failed(SmsFailureKind.ProviderUnavailable));
         }
 
         var lifetime = TimeSpan.FromSeconds(token.ExpiresIn);
         // A margin longer than the lifetime would renew on every send: keep at least half of it usable.
         var margin = options.TokenRenewalMargin < lifetime / 2 ? options.TokenRenewalMargin : lifetime / 2;
-        SmsLog.TokenObtained(logger, lifetime);
+        RingCentralLog.TokenObtained(logger, lifetime);
         return TokenOutcome.Success(token.AccessToken, timeProvider.GetUtcNow() + lifetime - margin);
     }
 

@@ -1,4 +1,6 @@
-namespace IdentityTwoFactor.Sms;
+using IdentityTwoFactor.Sms;
+
+namespace IdentityTwoFactor.RingCentral;
 
 /// <summary>One access token for the whole process (typed HttpClients are transient, so the token cannot live
 /// in one). Renewal is single-flight: callers that wait while another renews reuse its outcome, so N concurrent

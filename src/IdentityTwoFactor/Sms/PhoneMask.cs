@@ -4,6 +4,8 @@ namespace IdentityTwoFactor.Sms;
 public static class PhoneMask
 {
     /// <summary><c>+16505551234</c> becomes <c>XXXXXXX1234</c>. Numbers of four digits or fewer are fully masked.</summary>
+    /// <param name="e164">A phone number; any characters other than ASCII digits are dropped.</param>
+    /// <returns>The masked number, or an empty string for null or empty.</returns>
     public static string Mask(string? e164)
     {
         if (string.IsNullOrEmpty(e164))
