@@ -53,17 +53,20 @@ public sealed class PostgresCluster : IDisposable
     }
 
     /// <summary>A connection string to a new, empty database.</summary>
-    public string NewDatabase()
+    public string NewDatabase() => NewDatabase(AdminConnectionString);
+
+    /// <summary>A connection string to a new, empty database on the server <paramref name="adminConnectionString"/> reaches.</summary>
+    public static string NewDatabase(string adminConnectionString)
     {
         var name = "itf_" + Guid.NewGuid().ToString("N")[..16];
-        using (var connection = new NpgsqlConnection(AdminConnectionString))
+        using (var connection = new NpgsqlConnection(adminConnectionString))
         {
             connection.Open();
             using var command = connection.CreateCommand();
             command.CommandText = $"CREATE DATABASE {name}";
             command.ExecuteNonQuery();
         }
-        return new NpgsqlConnectionStringBuilder(AdminConnectionString) { Database = name }.ConnectionString;
+        return new NpgsqlConnectionStringBuilder(adminConnectionString) { Database = name }.ConnectionString;
     }
 
     public void StartServer() => RunPg("pg_ctl", $"-D {_data} -l {_root}/server.log -w -t 60 start");

@@ -1,5 +1,3 @@
-using Npgsql;
-
 namespace IdentityTwoFactor.Tests.Unit.Support;
 
 /// <summary>
@@ -11,19 +9,7 @@ public static class PostgresServer
     private static readonly Lazy<string> Server = new(Start, LazyThreadSafetyMode.ExecutionAndPublication);
 
     /// <summary>A connection string to a new, empty database on the test server.</summary>
-    public static string NewDatabase()
-    {
-        var admin = Server.Value;
-        var name = "itf_" + Guid.NewGuid().ToString("N")[..16];
-        using (var connection = new NpgsqlConnection(admin))
-        {
-            connection.Open();
-            using var command = connection.CreateCommand();
-            command.CommandText = $"CREATE DATABASE {name}";
-            command.ExecuteNonQuery();
-        }
-        return new NpgsqlConnectionStringBuilder(admin) { Database = name }.ConnectionString;
-    }
+    public static string NewDatabase() => PostgresCluster.NewDatabase(Server.Value);
 
     private static string Start()
     {

@@ -42,7 +42,7 @@ public sealed partial class DatabaseStartup(
         var started = Stopwatch.GetTimestamp();
         if (inBackground)
         {
-            _ = Task.Run(() => FirstAttemptInBackgroundAsync(prepare, started));
+            _ = Task.Run(() => AttemptsAsync(prepare, started, firstAttempt: 1));
             return;
         }
         try
@@ -53,68 +53,37 @@ public sealed partial class DatabaseStartup(
         }
         catch (Exception e) when (DatabaseOutage.Classify(e) is { } kind)
         {
-            WaitingForDatabase(kind);
+            WaitingForDatabase(kind, attempt: 1, next: FirstInterval);
         }
-        _ = Task.Run(() => RetryAsync(prepare, started));
+        _ = Task.Run(() => AttemptsAsync(prepare, started, firstAttempt: 2));
     }
 
-    private async Task FirstAttemptInBackgroundAsync(Action prepare, long started)
-    {
-        try
-        {
-            prepare();
-            Ready();
-            return;
-        }
-        catch (Exception e) when (DatabaseOutage.Classify(e) is { } kind)
-        {
-            WaitingForDatabase(kind);
-        }
-        catch (Exception e) when (StartupErrors.Describe(e) is { Count: > 0 } problems)
-        {
-            Stop(StartupErrors.Report(problems));
-            return;
-        }
-        catch (Exception e)
-        {
-            LogFailed(logger, e);
-            Stop(StartupErrors.ExitCode);
-            return;
-        }
-        await RetryAsync(prepare, started);
-    }
+    private static readonly TimeSpan FirstInterval = TimeSpan.FromSeconds(1);
 
-    private void Ready()
+    private async Task AttemptsAsync(Action prepare, long started, int firstAttempt)
     {
-        _waitingForDatabase = false;
-        _ready = true;
-        _readiness.TrySetResult();
-    }
-
-    private void WaitingForDatabase(OutageKind kind)
-    {
-        _waitingForDatabase = true;
-        LogWaiting(logger, DatabaseOutage.Describe(kind), 1, 1);
-    }
-
-    private async Task RetryAsync(Action prepare, long started)
-    {
-        var interval = TimeSpan.FromSeconds(1);
-        for (var attempt = 2; ; attempt++)
+        var interval = FirstInterval; // the wait before the next attempt: 1 s, then doubling up to MaxInterval
+        for (var attempt = firstAttempt; ; attempt++)
         {
-            try
+            if (attempt > 1)
             {
-                await Task.Delay(interval, lifetime.ApplicationStopping);
-            }
-            catch (OperationCanceledException)
-            {
-                return;
+                try
+                {
+                    await Task.Delay(interval, lifetime.ApplicationStopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
             }
             try
             {
                 prepare();
                 Ready();
-                LogReady(logger, attempt, Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 1));
+                if (attempt > 1)
+                {
+                    LogReady(logger, attempt, Math.Round(Stopwatch.GetElapsedTime(started).TotalSeconds, 1));
+                }
                 return;
             }
             catch (Exception e) when (DatabaseOutage.Classify(e) is { } kind)
@@ -125,21 +94,40 @@ public sealed partial class DatabaseStartup(
                         $"ConnectionStrings:Site: the database did not answer for {options.Value.StartupWait} ({DatabaseOutage.Describe(kind)}). Check the connection string and that the database server is up, or raise Database:StartupWait."]));
                     return;
                 }
-                interval = interval * 2 > MaxInterval ? MaxInterval : interval * 2;
-                LogWaiting(logger, DatabaseOutage.Describe(kind), attempt, (int)interval.TotalSeconds);
-            }
-            catch (Exception e) when (StartupErrors.Describe(e) is { Count: > 0 } problems)
-            {
-                Stop(StartupErrors.Report(problems));
-                return;
+                if (attempt > 1)
+                {
+                    interval = interval * 2 > MaxInterval ? MaxInterval : interval * 2;
+                }
+                WaitingForDatabase(kind, attempt, interval);
             }
             catch (Exception e)
             {
-                LogFailed(logger, e);
-                Stop(StartupErrors.ExitCode);
+                // Found while the site already listens: a settings problem in its one line, anything else with its trace.
+                if (StartupErrors.Describe(e) is { Count: > 0 } problems)
+                {
+                    Stop(StartupErrors.Report(problems));
+                }
+                else
+                {
+                    LogFailed(logger, e);
+                    Stop(StartupErrors.ExitCode);
+                }
                 return;
             }
         }
+    }
+
+    private void Ready()
+    {
+        _waitingForDatabase = false;
+        _ready = true;
+        _readiness.TrySetResult();
+    }
+
+    private void WaitingForDatabase(OutageKind kind, int attempt, TimeSpan next)
+    {
+        _waitingForDatabase = true;
+        LogWaiting(logger, DatabaseOutage.Describe(kind), attempt, (int)next.TotalSeconds);
     }
 
     private void Stop(int exitCode)
