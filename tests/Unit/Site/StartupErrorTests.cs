@@ -55,6 +55,10 @@ public sealed class StartupErrorTests : IDisposable
     [InlineData("TwoFactor__CodeHashKey", "c2hvcnQ=", "TwoFactor:CodeHashKey must decode to at least 32 bytes.")]
     [InlineData("ConnectionStrings__Site", "Data Sorce=site.db", "ConnectionStrings:Site is not a valid SQLite connection string")]
     [InlineData("RINGCENTRAL_FROM_NUMBER", "555-0100", "RINGCENTRAL_FROM_NUMBER must be an E.164 number")]
+    [InlineData("Database__OpenTimeout", "00:00:00", "Database:OpenTimeout must be between 00:00:01 and 00:05:00")]
+    [InlineData("Database__CommandTimeout", "01:00:00", "Database:CommandTimeout must be between 00:00:01 and 00:05:00")]
+    [InlineData("Database__StartupWait", "soon", "Database:StartupWait must be a time span")]
+    [InlineData("RequestTimeout", "00:00:00", "RequestTimeout must be at least 00:00:01")]
     public async Task ABadValueStopsStartWithOneSentenceNamingTheSetting(string variable, string value, string expected)
     {
         var environment = WithRingCentral();
