@@ -123,8 +123,7 @@ public static class KeyRingSetup
         var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(KeyRingSetup).FullName!);
         try
         {
-            // Data Protection's own read (its query is then compiled for the key ring's first load): the common case,
-            // nothing to remove, costs no query of our own at start.
+            // Through the repository Data Protection itself uses (which also remembers this read for outages).
             var repository = services.GetRequiredService<IOptions<KeyManagementOptions>>().Value.XmlRepository!;
             if (repository.GetAllElements().Any(HoldsUnencryptedSecret))
             {
