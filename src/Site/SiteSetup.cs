@@ -18,6 +18,10 @@ public static class SiteSetup
         // exception: a settings problem (an address in use) is reported there in one line, and anything else still
         // crashes with its trace (StartupErrors).
         builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.Critical);
+        // Data Protection logs a failed key ring read with its stack trace before rethrowing it; the request that needed
+        // the ring then gets the outage page (and its one log line), or, for anything but an outage, the 500 page with
+        // the trace logged by the exception handler.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.DataProtection.KeyManagement.KeyRingProvider", LogLevel.Critical);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddSiteDatabase();
         builder.AddSiteIdentity();

@@ -8,7 +8,6 @@ using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Migrations;
 using IdentityTwoFactor.Data.Outage;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
 using Npgsql;
@@ -100,6 +99,7 @@ public static class DatabaseSetup
         builder.Services.AddSingleton<DatabaseOutageMonitor>();
         builder.Services.AddSingleton<DatabaseOutageMonitor.Interceptor>();
         builder.Services.AddSingleton<DatabaseStartup>();
+        builder.Services.AddSingleton<DatabaseStartup.Gate>();
         builder.Services.AddExceptionHandler<DatabaseOutageHandler>();
         return builder;
     }
@@ -108,7 +108,7 @@ public static class DatabaseSetup
     /// failed request) go to Debug: an outage is logged once per request by <see cref="DatabaseOutageHandler"/>, and any
     /// other failure reaches the exception handler, which logs it with its trace.</summary>
     private static DbContextOptionsBuilder Outages(DbContextOptionsBuilder options, IServiceProvider services) => options
-        .AddInterceptors(services.GetRequiredService<DatabaseOutageMonitor.Interceptor>())
+        .AddInterceptors(services.GetRequiredService<DatabaseOutageMonitor.Interceptor>(), services.GetRequiredService<DatabaseStartup.Gate>())
         .ConfigureWarnings(w => w.Log(
             (RelationalEventId.ConnectionError, LogLevel.Debug),
             (RelationalEventId.CommandError, LogLevel.Debug),
@@ -164,8 +164,7 @@ public static class DatabaseSetup
         {
             MigrateSiteDatabase(services, configuration, force: false);
             KeyRingSetup.CheckStoredKeyRing(services);
-            // Loads (or, on a new database, creates) the key ring now rather than in the first request that needs it.
-            services.GetRequiredService<IDataProtectionProvider>().CreateProtector("IdentityTwoFactor.StartUp").Protect([0]);
+            // Not loading Data Protection's key ring here: a first request may already hold its lock, waiting for this.
         }, inBackground: inOwnProcess);
         return app;
     }

@@ -38,18 +38,34 @@ public sealed class PostgresCluster : IDisposable
         var bin = FindBinaries() ?? throw new InvalidOperationException(
             "PostgreSQL server binaries were not found (looked for /usr/lib/postgresql/*/bin/initdb): apt-get install postgresql, or set ITF_POSTGRES to a connection string.");
         var root = Directory.CreateTempSubdirectory("itf-pg-").FullName;
-        var cluster = new PostgresCluster(bin, root, FreePort());
-        if (cluster._asRoot)
+        var asRoot = Environment.UserName == "root";
+        if (asRoot)
         {
             // initdb refuses to run as root: the cluster belongs to the postgres user.
             Run("chown", $"postgres {root}");
         }
-        cluster.RunPg("initdb", $"-D {cluster._data} -U postgres --auth=trust --no-sync -E UTF8 --locale=C");
-        File.AppendAllText(Path.Combine(cluster._data, "postgresql.conf"),
-            $"\nport = {cluster.Port}\nunix_socket_directories = '{root}'\nlisten_addresses = '127.0.0.1'\nfsync = off\n" +
+        var data = Path.Combine(root, "data");
+        RunPg(bin, asRoot, "initdb", $"-D {data} -U postgres --auth=trust --no-sync -E UTF8 --locale=C");
+        File.AppendAllText(Path.Combine(data, "postgresql.conf"),
+            $"\nunix_socket_directories = '{root}'\nlisten_addresses = '127.0.0.1'\nfsync = off\n" +
             $"synchronous_commit = off\nfull_page_writes = off\nmax_connections = {maxConnections.ToString(CultureInfo.InvariantCulture)}\n");
-        cluster.StartServer();
-        return cluster;
+        // A free port can be taken by another process (parallel tests start sites and servers) before the server binds
+        // it: then another port, up to three times. The last "port =" line of the file wins.
+        for (var attempt = 1; ; attempt++)
+        {
+            var cluster = new PostgresCluster(bin, root, FreePort());
+            File.AppendAllText(Path.Combine(data, "postgresql.conf"), $"port = {cluster.Port}\n");
+            try
+            {
+                cluster.StartServer();
+                return cluster;
+            }
+            catch (InvalidOperationException) when (attempt < 3
+                && File.Exists(Path.Combine(root, "server.log"))
+                && File.ReadAllText(Path.Combine(root, "server.log")).Contains("could not create any TCP/IP sockets", StringComparison.Ordinal))
+            {
+            }
+        }
     }
 
     /// <summary>A connection string to a new, empty database.</summary>
@@ -158,10 +174,12 @@ public sealed class PostgresCluster : IDisposable
             .FirstOrDefault();
     }
 
-    private void RunPg(string tool, string arguments)
+    private void RunPg(string tool, string arguments) => RunPg(_bin, _asRoot, tool, arguments);
+
+    private static void RunPg(string bin, bool asRoot, string tool, string arguments)
     {
-        var exe = Path.Combine(_bin, tool);
-        if (_asRoot)
+        var exe = Path.Combine(bin, tool);
+        if (asRoot)
         {
             Run("runuser", $"-u postgres -- {exe} {arguments}");
         }

@@ -223,6 +223,8 @@ public sealed class SiteProcess : IDisposable
         {
             if (_process.HasExited)
             {
+                // WaitForExit() without a timeout also waits for the output handlers to receive the last lines.
+                _process.WaitForExit();
                 throw new InvalidOperationException($"The site (pid {_process.Id}) exited with code {_process.ExitCode} before answering GET {path}. Its output:\n{Output}");
             }
             try

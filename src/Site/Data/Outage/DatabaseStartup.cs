@@ -14,15 +14,23 @@ namespace IdentityTwoFactor.Data.Outage;
 /// <remarks>
 /// In the site's own process the first attempt also runs in the background, while the host starts: about 0.7 s of a
 /// 1.4 s start is this part (the first EF Core context, opening SQLite, the first query, decrypting the key ring), and it
-/// no longer waits for the rest. Requests that arrive meanwhile wait for it (<see cref="WhenReadyAsync"/>) rather than
-/// being refused. Hosted in another process (a test's WebApplicationFactory) the first attempt runs before the host
-/// starts, so a settings problem still surfaces as the host's exception.
+/// no longer waits for the rest. A request that arrives meanwhile runs up to its first database connection (the key
+/// ring's first read included), which waits for the start (<see cref="Gate"/>): an anonymous page renders all but its
+/// form's token in parallel. Hosted in another process (a test's WebApplicationFactory) the first attempt runs before the
+/// host starts, so a settings problem still surfaces as the host's exception.
 /// </remarks>
 public sealed partial class DatabaseStartup(
     IOptions<DatabaseOptions> options, IHostApplicationLifetime lifetime, ILogger<DatabaseStartup> logger)
 {
     private static readonly TimeSpan MaxInterval = TimeSpan.FromSeconds(15);
-    private readonly TaskCompletionSource _readiness = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    /// <summary>How long a connection opened during the start waits for it before its request is answered 503.</summary>
+    private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(10);
+
+    /// <summary>Set while the start itself runs: its own connections must not wait for it.</summary>
+    private static readonly AsyncLocal<bool> InStart = new();
+
+    private readonly TaskCompletionSource _firstAttempt = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private volatile bool _started;
     private volatile bool _ready;
     private volatile bool _waitingForDatabase;
 
@@ -32,14 +40,68 @@ public sealed partial class DatabaseStartup(
     /// <summary>True while the start waits for a database that does not answer (requests are then answered 503).</summary>
     public bool IsWaitingForDatabase => _waitingForDatabase;
 
-    /// <summary>Completes when the start has succeeded (never, if the site stops first).</summary>
-    public Task WhenReadyAsync => _readiness.Task;
+    /// <summary>Before a connection is opened outside a start in progress: waits (at most 10 s) for the start's first attempt;
+    /// throws a <see cref="TimeoutException"/> (answered as an outage: 503) when the database part of the start has not
+    /// succeeded by then.</summary>
+    public async ValueTask WaitForStartAsync(CancellationToken cancellationToken)
+    {
+        if (!_started || _ready || InStart.Value)
+        {
+            return;
+        }
+        if (!_waitingForDatabase)
+        {
+            await Task.WhenAny(_firstAttempt.Task, Task.Delay(StartWait, cancellationToken));
+        }
+        if (!_ready)
+        {
+            throw new TimeoutException("The database part of the start has not completed.");
+        }
+    }
+
+    /// <summary>The same, for a synchronous open (Data Protection reads its key ring synchronously).</summary>
+    public void WaitForStart()
+    {
+        if (!_started || _ready || InStart.Value)
+        {
+            return;
+        }
+        if (!_waitingForDatabase)
+        {
+            _firstAttempt.Task.Wait(StartWait);
+        }
+        if (!_ready)
+        {
+            throw new TimeoutException("The database part of the start has not completed.");
+        }
+    }
+
+    /// <summary>Makes every connection EF Core opens for the site wait for the start (<see cref="WaitForStartAsync"/>).</summary>
+    public sealed class Gate(DatabaseStartup startup) : Microsoft.EntityFrameworkCore.Diagnostics.DbConnectionInterceptor
+    {
+        public override Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult ConnectionOpening(
+            System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEventData eventData,
+            Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult result)
+        {
+            startup.WaitForStart();
+            return result;
+        }
+
+        public override async ValueTask<Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult> ConnectionOpeningAsync(
+            System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEventData eventData,
+            Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult result, CancellationToken cancellationToken = default)
+        {
+            await startup.WaitForStartAsync(cancellationToken);
+            return result;
+        }
+    }
 
     /// <summary>Runs <paramref name="prepare"/>, now or (<paramref name="inBackground"/>) on the thread pool; on a database
     /// outage keeps trying in the background.</summary>
     public void Start(Action prepare, bool inBackground)
     {
         var started = Stopwatch.GetTimestamp();
+        _started = true; // from here on, connections outside the start wait for it (--migrate-only never gets here)
         if (inBackground)
         {
             _ = Task.Run(() => AttemptsAsync(prepare, started, firstAttempt: 1));
@@ -47,7 +109,7 @@ public sealed partial class DatabaseStartup(
         }
         try
         {
-            prepare();
+            Run(prepare);
             Ready();
             return;
         }
@@ -78,7 +140,7 @@ public sealed partial class DatabaseStartup(
             }
             try
             {
-                prepare();
+                Run(prepare);
                 Ready();
                 if (attempt > 1)
                 {
@@ -117,16 +179,30 @@ public sealed partial class DatabaseStartup(
         }
     }
 
+    private static void Run(Action prepare)
+    {
+        InStart.Value = true;
+        try
+        {
+            prepare();
+        }
+        finally
+        {
+            InStart.Value = false;
+        }
+    }
+
     private void Ready()
     {
         _waitingForDatabase = false;
         _ready = true;
-        _readiness.TrySetResult();
+        _firstAttempt.TrySetResult();
     }
 
     private void WaitingForDatabase(OutageKind kind, int attempt, TimeSpan next)
     {
         _waitingForDatabase = true;
+        _firstAttempt.TrySetResult();
         LogWaiting(logger, DatabaseOutage.Describe(kind), attempt, (int)next.TotalSeconds);
     }
 
@@ -146,37 +222,29 @@ public sealed partial class DatabaseStartup(
     private static partial void LogFailed(ILogger logger, Exception exception);
 }
 
-/// <summary>Marks when each request started (for the outage log line) and, until <see cref="DatabaseStartup.IsReady"/>,
-/// answers every request but the health endpoints with the 503 page.</summary>
+/// <summary>Marks when each request started (for the outage log line) and, while the start waits for a database that does
+/// not answer, answers every request but the health endpoints with the 503 page.</summary>
 public static partial class DatabaseOutageMiddleware
 {
-    /// <summary>How long a request waits for a start in progress (the database answering) before the 503 page.</summary>
-    private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(10);
 
     public static IApplicationBuilder UseDatabaseOutagePages(this IApplicationBuilder app)
     {
         var startup = app.ApplicationServices.GetRequiredService<DatabaseStartup>();
         var monitor = app.ApplicationServices.GetRequiredService<DatabaseOutageMonitor>();
         var logger = app.ApplicationServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(DatabaseOutageHandler).FullName!);
-        return app.Use(async (context, next) =>
+        return app.Use((context, next) =>
         {
             DatabaseOutagePage.MarkStart(context);
-            if (!startup.IsReady && !context.Request.Path.StartsWithSegments("/healthz") && !context.Request.Path.StartsWithSegments("/readyz"))
+            // While the start waits for a database that does not answer. A start in progress with the database answering
+            // lets requests through: their first connection waits for it (DatabaseStartup.Gate).
+            if (!startup.IsWaitingForDatabase || startup.IsReady
+                || context.Request.Path.StartsWithSegments("/healthz") || context.Request.Path.StartsWithSegments("/readyz"))
             {
-                if (!startup.IsWaitingForDatabase)
-                {
-                    // A start in progress with the database answering: a moment's wait, not a refusal.
-                    await Task.WhenAny(startup.WhenReadyAsync, Task.Delay(StartWait, context.RequestAborted));
-                }
-                if (!startup.IsReady)
-                {
-                    monitor.Refused();
-                    LogNotReady(logger, context.Request.Method, context.Request.Path.Value ?? "/");
-                    await DatabaseOutagePage.WriteAsync(context);
-                    return;
-                }
+                return next(context);
             }
-            await next(context);
+            monitor.Refused();
+            LogNotReady(logger, context.Request.Method, context.Request.Path.Value ?? "/");
+            return DatabaseOutagePage.WriteAsync(context);
         });
     }
 
