@@ -1,4 +1,6 @@
+using System.Data.Common;
 using System.Diagnostics;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Options;
 
 namespace IdentityTwoFactor.Data.Outage;
@@ -23,6 +25,7 @@ public sealed partial class DatabaseStartup(
     IOptions<DatabaseOptions> options, IHostApplicationLifetime lifetime, ILogger<DatabaseStartup> logger)
 {
     private static readonly TimeSpan MaxInterval = TimeSpan.FromSeconds(15);
+
     /// <summary>How long a connection opened during the start waits for it before its request is answered 503.</summary>
     private static readonly TimeSpan StartWait = TimeSpan.FromSeconds(10);
 
@@ -77,19 +80,16 @@ public sealed partial class DatabaseStartup(
     }
 
     /// <summary>Makes every connection EF Core opens for the site wait for the start (<see cref="WaitForStartAsync"/>).</summary>
-    public sealed class Gate(DatabaseStartup startup) : Microsoft.EntityFrameworkCore.Diagnostics.DbConnectionInterceptor
+    public sealed class Gate(DatabaseStartup startup) : DbConnectionInterceptor
     {
-        public override Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult ConnectionOpening(
-            System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEventData eventData,
-            Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult result)
+        public override InterceptionResult ConnectionOpening(DbConnection connection, ConnectionEventData eventData, InterceptionResult result)
         {
             startup.WaitForStart();
             return result;
         }
 
-        public override async ValueTask<Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult> ConnectionOpeningAsync(
-            System.Data.Common.DbConnection connection, Microsoft.EntityFrameworkCore.Diagnostics.ConnectionEventData eventData,
-            Microsoft.EntityFrameworkCore.Diagnostics.InterceptionResult result, CancellationToken cancellationToken = default)
+        public override async ValueTask<InterceptionResult> ConnectionOpeningAsync(
+            DbConnection connection, ConnectionEventData eventData, InterceptionResult result, CancellationToken cancellationToken = default)
         {
             await startup.WaitForStartAsync(cancellationToken);
             return result;
