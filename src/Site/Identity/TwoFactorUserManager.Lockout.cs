@@ -124,17 +124,20 @@ public partial class TwoFactorUserManager
     {
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(user);
-        while (user.LockoutEndUtc == ProvisionalLockEnd && Stopwatch.GetElapsedTime(waitingSince) < ProvisionalLockWait)
+        if (user.LockoutEndUtc == ProvisionalLockEnd && Stopwatch.GetElapsedTime(waitingSince) < ProvisionalLockWait)
         {
-            // Woken at once by a decision in this process; otherwise (another instance decides) at the next poll.
-            var decided = ProvisionalLockSignals.Next(user.Id);
-            await LockoutCounter.ReloadLockoutStateAsync(user, CancellationToken);
-            if (user.LockoutEndUtc != ProvisionalLockEnd)
+            // One read per wake: woken at once by a decision in this process; otherwise (another instance decides) at
+            // the next poll. The state is read after the last wait too, so the answer is never a stale one.
+            while (true)
             {
-                break;
+                var decided = ProvisionalLockSignals.Next(user.Id);
+                await LockoutCounter.ReloadLockoutStateAsync(user, CancellationToken);
+                if (user.LockoutEndUtc != ProvisionalLockEnd || Stopwatch.GetElapsedTime(waitingSince) >= ProvisionalLockWait)
+                {
+                    break;
+                }
+                await Task.WhenAny(decided, Task.Delay(ProvisionalLockPoll, CancellationToken));
             }
-            await Task.WhenAny(decided, Task.Delay(ProvisionalLockPoll, CancellationToken));
-            await LockoutCounter.ReloadLockoutStateAsync(user, CancellationToken);
         }
         return !await IsLockedOutAsync(user);
     }
