@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using IdentityTwoFactor.FakeRingCentral;
 using IdentityTwoFactor.Tests.Unit.Support;
@@ -137,17 +136,13 @@ public sealed class SqliteDiskFullTests : IAsyncLifetime
 
     private static void Run(string file, string arguments)
     {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments)
+        try
         {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        })!;
-        var error = process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
+            Tools.Run(file, arguments);
+        }
+        catch (InvalidOperationException e)
         {
-            throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode}): {error.Trim()}. This test needs root to mount a small tmpfs.");
+            throw new InvalidOperationException($"{e.Message.Trim()} This test needs root to mount a small tmpfs.", e);
         }
     }
 }

@@ -40,10 +40,10 @@ public sealed class NginxProxy : IDisposable
         var folder = Directory.CreateTempSubdirectory("itf-nginx-").FullName;
         var certificate = Path.Combine(folder, "cert.pem");
         var key = Path.Combine(folder, "key.pem");
-        Run("openssl", $"req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -keyout {key} -out {certificate}");
+        Tools.Run("openssl", $"req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=127.0.0.1 -keyout {key} -out {certificate}");
         var hash = X509Certificate2.CreateFromPem(File.ReadAllText(certificate)).GetCertHashString(HashAlgorithmName.SHA256);
 
-        var port = FreePort();
+        var port = Tools.FreePort();
         var placeholders = new Dictionary<string, string>
         {
             ["@LISTEN@"] = $"127.0.0.1:{port}",
@@ -204,28 +204,5 @@ public sealed class NginxProxy : IDisposable
         return (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':')
             .Select(p => Path.Combine(p, "nginx"))
             .FirstOrDefault(File.Exists);
-    }
-
-    private static void Run(string file, string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException($"Could not start {file}.");
-        var stderr = process.StandardError.ReadToEndAsync();
-        _ = process.StandardOutput.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(60)) || process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {arguments} failed: {stderr.Result}");
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -42,7 +42,7 @@ public sealed class PostgresCluster : IDisposable
         if (asRoot)
         {
             // initdb refuses to run as root: the cluster belongs to the postgres user.
-            Run("chown", $"postgres {root}");
+            Tools.Run("chown", $"postgres {root}");
         }
         var data = Path.Combine(root, "data");
         RunPg(bin, asRoot, "initdb", $"-D {data} -U postgres --auth=trust --no-sync -E UTF8 --locale=C");
@@ -53,7 +53,7 @@ public sealed class PostgresCluster : IDisposable
         // it: then another port, up to three times. The last "port =" line of the file wins.
         for (var attempt = 1; ; attempt++)
         {
-            var cluster = new PostgresCluster(bin, root, FreePort());
+            var cluster = new PostgresCluster(bin, root, Tools.FreePort());
             File.AppendAllText(Path.Combine(data, "postgresql.conf"), $"port = {cluster.Port}\n");
             try
             {
@@ -125,7 +125,7 @@ public sealed class PostgresCluster : IDisposable
                 // A process that ended meanwhile.
             }
         }
-        Run("kill", $"-{signal} {string.Join(' ', pids)}");
+        Tools.Run("kill", $"-{signal} {string.Join(' ', pids)}");
     }
 
     public void Dispose()
@@ -181,39 +181,11 @@ public sealed class PostgresCluster : IDisposable
         var exe = Path.Combine(bin, tool);
         if (asRoot)
         {
-            Run("runuser", $"-u postgres -- {exe} {arguments}");
+            Tools.Run("runuser", $"-u postgres -- {exe} {arguments}");
         }
         else
         {
-            Run(exe, arguments);
+            Tools.Run(exe, arguments);
         }
-    }
-
-    private static void Run(string file, string arguments)
-    {
-        using var process = Process.Start(new ProcessStartInfo(file, arguments)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        }) ?? throw new InvalidOperationException($"Could not start {file}.");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromSeconds(90)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new InvalidOperationException($"{file} {arguments} did not finish in 90 s.");
-        }
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode}): {stderr.Result}{stdout.Result}");
-        }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

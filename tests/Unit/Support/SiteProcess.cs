@@ -70,7 +70,7 @@ public sealed class SiteProcess : IDisposable
     private static async Task<SiteProcess> LaunchAsync(string dll, string folder, string databasePath, string codeHashKey, TimeSpan? readyTimeout,
         IReadOnlyDictionary<string, string>? environment, string[] arguments, string readyPath)
     {
-        var port = FreePort();
+        var port = Tools.FreePort();
         var start = CreateStartInfo(dll, folder, databasePath, codeHashKey, port, environment, arguments);
         var process = new Process { StartInfo = start };
         var site = new SiteProcess(process, new Uri($"http://127.0.0.1:{port}"));
@@ -108,7 +108,7 @@ public sealed class SiteProcess : IDisposable
     /// <paramref name="timeout"/>. Returns the exit code and everything it wrote to stdout and stderr.</summary>
     public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string folder, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
     {
-        var start = CreateStartInfo(SiteDll, folder, Path.Combine(folder, "site.db"), "", FreePort(), environment, []);
+        var start = CreateStartInfo(SiteDll, folder, Path.Combine(folder, "site.db"), "", Tools.FreePort(), environment, []);
         using var process = new Process { StartInfo = start };
         var output = new System.Text.StringBuilder();
         void Append(string? line)
@@ -263,13 +263,6 @@ public sealed class SiteProcess : IDisposable
                 _output.Dequeue();
             }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     private static string DotnetHost()

@@ -1,0 +1,40 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+
+namespace IdentityTwoFactor.Tests.Unit.Support;
+
+/// <summary>What the process-level test helpers share: running a command-line tool, and a free loopback port.</summary>
+public static class Tools
+{
+    /// <summary>Runs <paramref name="file"/> and waits at most 90 s; throws with its standard error and output when it
+    /// does not finish or exits non-zero.</summary>
+    public static void Run(string file, string arguments)
+    {
+        using var process = Process.Start(new ProcessStartInfo(file, arguments)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        }) ?? throw new InvalidOperationException($"Could not start {file}.");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        if (!process.WaitForExit(TimeSpan.FromSeconds(90)))
+        {
+            process.Kill(entireProcessTree: true);
+            throw new InvalidOperationException($"{file} {arguments} did not finish in 90 s.");
+        }
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{file} {arguments} failed ({process.ExitCode}): {stderr.Result}{stdout.Result}");
+        }
+    }
+
+    /// <summary>A loopback port nobody listens on right now (another process may still take it before the caller does).</summary>
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
