@@ -14,8 +14,6 @@ public sealed class OutageTolerantXmlRepository(IXmlRepository inner) : IXmlRepo
 {
     private volatile IReadOnlyCollection<XElement>? _last;
 
-    public IXmlRepository Inner => inner;
-
     public IReadOnlyCollection<XElement> GetAllElements()
     {
         try

@@ -16,9 +16,7 @@ public sealed partial class DatabaseOutageMonitor(ILogger<DatabaseOutageMonitor>
     private long _lastFailureTicks;
     private int _refused;
 
-    public bool InOutage => _inOutage;
-
-    /// <summary>A command or connection failed with <paramref name="kind"/>.</summary>
+    /// <summary>A command or a request failed with <paramref name="kind"/>.</summary>
     public void Failed(OutageKind kind)
     {
         Interlocked.Exchange(ref _lastFailureTicks, DateTimeOffset.UtcNow.UtcTicks);
