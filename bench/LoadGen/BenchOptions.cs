@@ -28,7 +28,7 @@ internal sealed class BenchOptions
     public int FailurePool { get; private set; } = 3000;
 
     /// <summary>Scenario letters to run (default all), e.g. <c>--only BC</c> for a profiling session.</summary>
-    public string Only { get; private set; } = "ABCDEFGH";
+    public string Only { get; private set; } = "ABCDEFGHI";
 
     /// <summary><c>--engines sqlite,postgres</c>: the site on each database engine side by side (no stock app);
     /// empty for the site-vs-stock run.</summary>

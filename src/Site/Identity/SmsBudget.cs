@@ -40,8 +40,13 @@ public sealed partial class SmsBudget<TContext>(TContext db, IOptions<TwoFactorO
     {
         cancellationToken.ThrowIfCancellationRequested();
         var o = options.Value;
-        var now = time.GetUtcNow().UtcDateTime;
-        return await ClaimAsync(accountKey, now, ignoreCooldown ? TimeSpan.Zero : o.ResendCooldown, Hour, o.MaxTextsPerHour, BudgetRefusal.HourlyCap);
+        var cooldown = ignoreCooldown ? TimeSpan.Zero : o.ResendCooldown;
+        if (cooldown <= TimeSpan.Zero && o.MaxTextsPerHour <= 0)
+        {
+            // Neither a cooldown nor an hourly cap applies: there is nothing to count, so nothing is written.
+            return BudgetDecision.Free;
+        }
+        return await ClaimAsync(accountKey, time.GetUtcNow().UtcDateTime, cooldown, Hour, o.MaxTextsPerHour, BudgetRefusal.HourlyCap);
     }
 
     public async Task<BudgetDecision> TryClaimSharedAsync(string phone, TextKind kind, CancellationToken cancellationToken)
