@@ -1,0 +1,49 @@
+using Microsoft.EntityFrameworkCore;
+
+namespace IdentityTwoFactor.Stores;
+
+/// <summary>Names of the tables <see cref="SmsTwoFactorModelBuilderExtensions.AddSmsTwoFactor"/> adds.</summary>
+public sealed class SmsTwoFactorModelOptions
+{
+    /// <summary>The schema of both tables; null for the context's default.</summary>
+    public string? Schema { get; set; }
+
+    /// <summary>The table of texted codes. Default <c>SmsTwoFactorCodes</c>.</summary>
+    public string CodesTable { get; set; } = "SmsTwoFactorCodes";
+
+    /// <summary>The table of SMS budgets. Default <c>SmsTwoFactorBudgets</c>.</summary>
+    public string BudgetsTable { get; set; } = "SmsTwoFactorBudgets";
+}
+
+/// <summary>Adds the library's tables to an app's own <see cref="DbContext"/> model.</summary>
+public static class SmsTwoFactorModelBuilderExtensions
+{
+    /// <summary>Adds the tables of texted codes and SMS budgets. Call it in <c>OnModelCreating</c> after
+    /// <c>base.OnModelCreating(builder)</c>, then add a migration of your own.</summary>
+    /// <param name="builder">The model builder of the app's Identity context.</param>
+    /// <param name="configure">Changes table names or the schema.</param>
+    /// <returns><paramref name="builder"/>, for chaining.</returns>
+    public static ModelBuilder AddSmsTwoFactor(this ModelBuilder builder, Action<SmsTwoFactorModelOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var names = new SmsTwoFactorModelOptions();
+        configure?.Invoke(names);
+        builder.Entity<SmsCode>(code =>
+        {
+            code.ToTable(names.CodesTable, names.Schema);
+            code.HasKey(c => c.Id);
+            code.Property(c => c.UserId).HasMaxLength(450).IsRequired();
+            code.Property(c => c.Purpose).HasMaxLength(256).IsRequired();
+            code.Property(c => c.CodeHash).HasMaxLength(32).IsRequired();
+            // One live code per user and purpose: the replace is a delete and an insert, and a parallel issuer loses here.
+            code.HasIndex(c => new { c.UserId, c.Purpose }).IsUnique();
+        });
+        builder.Entity<SmsBudgetEntry>(budget =>
+        {
+            budget.ToTable(names.BudgetsTable, names.Schema);
+            budget.HasKey(b => b.Key);
+            budget.Property(b => b.Key).HasMaxLength(128);
+        });
+        return builder;
+    }
+}

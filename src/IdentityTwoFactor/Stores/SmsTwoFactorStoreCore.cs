@@ -1,0 +1,172 @@
+using IdentityTwoFactor.Lockout;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
+
+namespace IdentityTwoFactor.Stores;
+
+/// <summary>The part of <see cref="IUserSmsTwoFactorStore{TUser}"/> both store flavours share (with and without roles).
+/// Lockout changes are compare-and-swap statements on <c>ConcurrencyStamp</c>: no provider-specific SQL, no
+/// comparison of <see cref="DateTimeOffset"/> in the database (SQLite cannot translate one).</summary>
+internal sealed class SmsTwoFactorStoreCore<TUser, TKey>(DbContext context)
+    where TUser : IdentityUser<TKey>
+    where TKey : IEquatable<TKey>
+{
+    // Far more rounds than parallel requests to one account ever need; a bound so a bug cannot spin for ever.
+    private const int MaxRounds = 200;
+
+    private sealed record LockoutRow(int Count, DateTimeOffset? End, string? Stamp);
+
+    private DbSet<TUser> Users => context.Set<TUser>();
+
+    private DbSet<SmsCode> Codes => context.Set<SmsCode>();
+
+    public Task<FailedAttemptOutcome> RecordFailedAttemptAsync(TUser user, int maxFailedAttempts, DateTimeOffset lockEnd, DateTimeOffset now, CancellationToken cancellationToken) =>
+        SwapAsync(user, row =>
+        {
+            if (row.End > now)
+            {
+                return (null, FailedAttemptOutcome.AlreadyLocked);
+            }
+            var count = row.Count + 1;
+            return count >= maxFailedAttempts
+                ? (row with { Count = count, End = lockEnd }, FailedAttemptOutcome.LockedNow)
+                : (row with { Count = count }, FailedAttemptOutcome.Counted);
+        }, cancellationToken);
+
+    public Task<bool> ForgiveFailedAttemptAsync(TUser user, bool lockedByIt, bool resetCount, DateTimeOffset now, CancellationToken cancellationToken) =>
+        SwapAsync(user, row =>
+        {
+            var count = resetCount ? 0 : Math.Max(0, row.Count - 1);
+            if (row.End == SmsTwoFactorLockout.ProvisionalLockEnd)
+            {
+                // Its own provisional lock is lifted; another attempt's stays for that attempt to decide, which then sees
+                // the count below the limit and leaves the account open.
+                return (row with { Count = count, End = lockedByIt ? null : row.End }, true);
+            }
+            if (row.End > now)
+            {
+                return (null, false);
+            }
+            return (count == row.Count ? null : row with { Count = count }, true);
+        }, cancellationToken);
+
+    public Task<bool> ConfirmLockAsync(TUser user, int maxFailedAttempts, DateTimeOffset lockEnd, CancellationToken cancellationToken) =>
+        SwapAsync(user, row =>
+        {
+            if (row.End != SmsTwoFactorLockout.ProvisionalLockEnd)
+            {
+                // Unlocked meanwhile (a texted code): this failure belongs to the old lock.
+                return (null, false);
+            }
+            // Still at the limit (or one below, after a sign-in awaiting its second factor took back only its own
+            // attempt): the lock becomes final, and the count starts again from zero as Identity's own lock does.
+            // Lower, a right password completed meanwhile and reset the count: this failure counts after it.
+            return row.Count >= maxFailedAttempts - 1
+                ? (row with { Count = 0, End = lockEnd }, true)
+                : (row with { Count = row.Count + 1, End = null }, false);
+        }, cancellationToken);
+
+    public Task<int> IncrementAsync(TUser user, CancellationToken cancellationToken) =>
+        SwapAsync(user, row => (row with { Count = row.Count + 1 }, row.Count + 1), cancellationToken);
+
+    public Task UnlockAsync(TUser user, CancellationToken cancellationToken) =>
+        SwapAsync(user, row => (row.Count == 0 && row.End is null ? null : row with { Count = 0, End = null }, true), cancellationToken);
+
+    public Task ReloadAsync(TUser user, CancellationToken cancellationToken) =>
+        SwapAsync(user, _ => ((LockoutRow?)null, true), cancellationToken);
+
+    public async Task ReplaceCodeAsync(string userId, SmsCode code, CancellationToken cancellationToken)
+    {
+        code.UserId = userId;
+        if (context.Database.CurrentTransaction is not null)
+        {
+            // Inside the app's own transaction: join it.
+            await ReplaceCodeInTransactionAsync(code, cancellationToken);
+            return;
+        }
+        // The provider's execution strategy (for example a retrying one) may run the whole transaction again.
+        await context.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            await using var transaction = await context.Database.BeginTransactionAsync(ct);
+            await ReplaceCodeInTransactionAsync(code, ct);
+            await transaction.CommitAsync(ct);
+        }, cancellationToken);
+    }
+
+    private async Task ReplaceCodeInTransactionAsync(SmsCode code, CancellationToken cancellationToken)
+    {
+        await Codes.Where(c => c.UserId == code.UserId && c.Purpose == code.Purpose).ExecuteDeleteAsync(cancellationToken);
+        var entry = Codes.Add(code);
+        try
+        {
+            await context.SaveChangesAsync(cancellationToken);
+        }
+        finally
+        {
+            entry.State = EntityState.Detached;
+        }
+    }
+
+    public Task<SmsCode?> FindCodeAsync(string userId, string purpose, CancellationToken cancellationToken) =>
+        Codes.AsNoTracking().FirstOrDefaultAsync(c => c.UserId == userId && c.Purpose == purpose, cancellationToken);
+
+    public async Task<bool> TryConsumeCodeAsync(SmsCode code, CancellationToken cancellationToken) =>
+        await Codes.Where(c => c.Id == code.Id).ExecuteDeleteAsync(cancellationToken) == 1;
+
+    public Task DeleteCodesAsync(string userId, CancellationToken cancellationToken) =>
+        Codes.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+
+    /// <summary>Reads the row's lockout state, lets <paramref name="decide"/> choose the next one (null: no change), and
+    /// writes it only if nobody changed the row meanwhile; otherwise reads again. The user object ends up with what the
+    /// database holds.</summary>
+    private async Task<T> SwapAsync<T>(TUser user, Func<LockoutRow, (LockoutRow? Next, T Result)> decide, CancellationToken cancellationToken)
+    {
+        var id = user.Id;
+        for (var round = 0; ; round++)
+        {
+            var row = await Users.AsNoTracking().Where(u => u.Id.Equals(id))
+                .Select(u => new LockoutRow(u.AccessFailedCount, u.LockoutEnd, u.ConcurrencyStamp))
+                .FirstOrDefaultAsync(cancellationToken)
+                ?? throw new InvalidOperationException("The user is not in the database.");
+            var (next, result) = decide(row);
+            if (next is null)
+            {
+                Sync(user, row);
+                return result;
+            }
+            var seen = row.Stamp;
+            var stamp = Guid.NewGuid().ToString();
+            var written = await Users.Where(u => u.Id.Equals(id) && u.ConcurrencyStamp == seen)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(u => u.AccessFailedCount, next.Count)
+                    .SetProperty(u => u.LockoutEnd, next.End)
+                    .SetProperty(u => u.ConcurrencyStamp, stamp), cancellationToken);
+            if (written == 1)
+            {
+                Sync(user, next with { Stamp = stamp });
+                return result;
+            }
+            if (round == MaxRounds)
+            {
+                throw new InvalidOperationException("The user's lockout state kept changing under this request.");
+            }
+            // Someone else changed the row between the read and the write: read it again.
+        }
+    }
+
+    /// <summary>Brings the user object (and, when the context tracks it, what the context thinks the database holds) up
+    /// to date, so Identity's own <c>UpdateAsync</c> of the same object afterwards passes its concurrency check.</summary>
+    private void Sync(TUser user, LockoutRow row)
+    {
+        user.AccessFailedCount = row.Count;
+        user.LockoutEnd = row.End;
+        user.ConcurrencyStamp = row.Stamp;
+        var entry = context.Entry(user);
+        if (entry.State is EntityState.Unchanged or EntityState.Modified)
+        {
+            entry.Property(u => u.AccessFailedCount).OriginalValue = row.Count;
+            entry.Property(u => u.LockoutEnd).OriginalValue = row.End;
+            entry.Property(u => u.ConcurrencyStamp).OriginalValue = row.Stamp;
+        }
+    }
+}
