@@ -38,10 +38,30 @@ public sealed class SmsCodeHasher
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(environment);
         var o = options.Value;
-        _key = !string.IsNullOrWhiteSpace(o.CodeHashKey)
-            ? DecodeKey(o.CodeHashKey)
-            : LoadOrCreateKeyFile(Path.Combine(environment.ContentRootPath, o.CodeHashKeyFile));
+        _key = LoadKey(o.CodeHashKey, Path.Combine(environment.ContentRootPath, o.CodeHashKeyFile), "SmsTwoFactor:CodeHashKey");
     }
+
+    /// <summary>Uses <paramref name="key"/> (from <see cref="LoadKey"/>, or an app's own key store).</summary>
+    /// <param name="key">At least 32 bytes.</param>
+    public SmsCodeHasher(byte[] key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (key.Length < 32)
+        {
+            throw new ArgumentException("The code hash key must be at least 32 bytes.", nameof(key));
+        }
+        _key = key;
+    }
+
+    /// <summary>The key from <paramref name="base64Key"/> when set, otherwise from <paramref name="keyFile"/> (created
+    /// with a random key, readable by the owner only, when missing; two processes starting at once share one key).</summary>
+    /// <param name="base64Key">The configured key, or null.</param>
+    /// <param name="keyFile">The key file's full path.</param>
+    /// <param name="settingName">The setting named in the start-up error when the key is malformed.</param>
+    /// <returns>The key.</returns>
+    /// <exception cref="OptionsValidationException">The key is not base64 or shorter than 32 bytes.</exception>
+    public static byte[] LoadKey(string? base64Key, string keyFile, string settingName) =>
+        !string.IsNullOrWhiteSpace(base64Key) ? DecodeKey(base64Key, settingName) : LoadOrCreateKeyFile(keyFile, settingName);
 
     /// <summary>The keyed hash of <paramref name="code"/> for this user, purpose and number.</summary>
     /// <param name="userId">The user's id.</param>
@@ -64,7 +84,7 @@ public sealed class SmsCodeHasher
     /// <returns>Whether it can be a code.</returns>
     public static bool IsWellFormed(string? code) => code is { Length: 6 } && code.All(char.IsAsciiDigit);
 
-    private static byte[] DecodeKey(string base64)
+    private static byte[] DecodeKey(string base64, string settingName)
     {
         byte[] key;
         try
@@ -73,22 +93,22 @@ public sealed class SmsCodeHasher
         }
         catch (FormatException)
         {
-            throw new OptionsValidationException(nameof(SmsTwoFactorOptions.CodeHashKey), typeof(SmsTwoFactorOptions),
-                ["SmsTwoFactor:CodeHashKey must be base64 (for example the output of: openssl rand -base64 32)."]);
+            throw new OptionsValidationException(settingName, typeof(SmsTwoFactorOptions),
+                [$"{settingName} must be base64 (for example the output of: openssl rand -base64 32)."]);
         }
         if (key.Length < 32)
         {
-            throw new OptionsValidationException(nameof(SmsTwoFactorOptions.CodeHashKey), typeof(SmsTwoFactorOptions),
-                ["SmsTwoFactor:CodeHashKey must decode to at least 32 bytes."]);
+            throw new OptionsValidationException(settingName, typeof(SmsTwoFactorOptions),
+                [$"{settingName} must decode to at least 32 bytes."]);
         }
         return key;
     }
 
-    private static byte[] LoadOrCreateKeyFile(string path)
+    private static byte[] LoadOrCreateKeyFile(string path, string settingName)
     {
         if (File.Exists(path))
         {
-            return DecodeKey(File.ReadAllText(path).Trim());
+            return DecodeKey(File.ReadAllText(path).Trim(), settingName);
         }
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var key = RandomNumberGenerator.GetBytes(32);
@@ -106,7 +126,7 @@ public sealed class SmsCodeHasher
         catch (IOException) when (File.Exists(path))
         {
             Thread.Sleep(50);
-            return DecodeKey(File.ReadAllText(path).Trim());
+            return DecodeKey(File.ReadAllText(path).Trim(), settingName);
         }
     }
 }
