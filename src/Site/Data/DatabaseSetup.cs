@@ -101,6 +101,7 @@ public static class DatabaseSetup
         builder.Services.AddSingleton<DatabaseStartup>();
         builder.Services.AddSingleton<DatabaseStartup.Gate>();
         builder.Services.AddExceptionHandler<DatabaseOutageHandler>();
+        builder.Services.AddExceptionHandler<IdentityTwoFactor.Identity.SiteBusyHandler>();
         return builder;
     }
 

@@ -28,6 +28,11 @@ public static class TwoFactorIdentityBuilderExtensions
             .BindConfiguration(TwoFactorOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<HashingOptions>()
+            .BindConfiguration(HashingOptions.Section)
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<HashingGate>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ICodeGenerator, RandomCodeGenerator>();
         services.TryAddSingleton<CodeHasher>();

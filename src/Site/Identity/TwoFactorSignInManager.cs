@@ -75,7 +75,7 @@ public class TwoFactorSignInManager(
         }
         if (!lockoutOnFailure)
         {
-            return await _users.CheckPasswordAsync(user, password) ? AfterRightPassword(user) : SignInResult.Failed;
+            return await _users.CheckPasswordInSlotAsync(user, password) ? AfterRightPassword(user) : SignInResult.Failed;
         }
 
         // With a second factor still to come the count is reset only when that succeeds (Identity's rule).

@@ -71,19 +71,21 @@ public partial class TwoFactorUserManager
     /// password against the dummy hash, as success hashes it to store it; a wrong, used, expired or missing code and
     /// an unknown email all answer <see cref="CodeCheckResult.Wrong"/>, since anyone can have a code texted and wait
     /// for it to expire.</summary>
-    public virtual async Task<CodeCheckResult> ResetPasswordWithCodeAsync(TwoFactorUser? user, string code, string newPassword)
-    {
-        if (user is not null && (await ResetPasswordAsync(user, code, newPassword)).Succeeded)
+    public virtual Task<CodeCheckResult> ResetPasswordWithCodeAsync(TwoFactorUser? user, string code, string newPassword) =>
+        // One slot for the whole step, taken first on every path: a busy answer is the same for any email and changes nothing.
+        Hashing.RunAsync(async () =>
         {
-            return CodeCheckResult.Valid;
-        }
-        if (user is null)
-        {
-            await Codes.GetStateAsync(CodePurposes.ResetPassword, Nobody);
-        }
-        ((DummyPasswordCheck?)ServiceProvider.GetService(typeof(DummyPasswordCheck)) ?? new DummyPasswordCheck(PasswordHasher)).Verify(newPassword);
-        return CodeCheckResult.Wrong;
-    }
+            if (user is not null && (await ResetPasswordAsync(user, code, newPassword)).Succeeded)
+            {
+                return CodeCheckResult.Valid;
+            }
+            if (user is null)
+            {
+                await Codes.GetStateAsync(CodePurposes.ResetPassword, Nobody);
+            }
+            ((DummyPasswordCheck?)ServiceProvider.GetService(typeof(DummyPasswordCheck)) ?? new DummyPasswordCheck(PasswordHasher)).Verify(newPassword);
+            return CodeCheckResult.Wrong;
+        });
 
     /// <summary>Phone confirmation for any email: only an account whose number is unconfirmed can succeed; every
     /// other case (unknown email, confirmed number, wrong, used, expired or missing code) makes the same lookup and

@@ -71,24 +71,33 @@ public partial class TwoFactorUserManager
         ArgumentNullException.ThrowIfNull(user);
         if (!user.LockoutEnabled)
         {
-            return await CheckPasswordAsync(user, password) ? PasswordCheckResult.Success : PasswordCheckResult.Wrong;
+            return await CheckPasswordInSlotAsync(user, password) ? PasswordCheckResult.Success : PasswordCheckResult.Wrong;
         }
         var waitingSince = Stopwatch.GetTimestamp();
-        FailedAttemptOutcome attempt;
         while (true)
         {
-            var now = Time.GetUtcNow().UtcDateTime;
-            // The attempt that reaches the limit locks provisionally: it is final only once its password proves wrong.
-            attempt = await LockoutCounter.RecordFailedAttemptAsync(user, TwoFactor.MaxFailedAccessAttempts, ProvisionalLockEnd, now, CancellationToken);
-            if (attempt != FailedAttemptOutcome.AlreadyLocked)
+            // The hash slot is taken before the attempt is counted: a busy answer counts nothing.
+            if (await Hashing.RunAsync(() => CountThenCompareAsync(user, password, completesSignIn)) is { } answer)
             {
-                break;
+                return answer;
             }
-            // Another attempt's password is being compared: wait for its answer rather than refuse a right password.
+            // Another attempt's password is being compared: wait for its answer (outside the slot) rather than refuse a
+            // right password.
             if (!await WaitOutProvisionalLockAsync(user, waitingSince))
             {
                 return PasswordCheckResult.Locked;
             }
+        }
+    }
+
+    /// <summary>One round of <see cref="CheckPasswordWithLockoutAsync"/>; null when another attempt's provisional lock stands.</summary>
+    private async Task<PasswordCheckResult?> CountThenCompareAsync(TwoFactorUser user, string password, bool completesSignIn)
+    {
+        // The attempt that reaches the limit locks provisionally: it is final only once its password proves wrong.
+        var attempt = await LockoutCounter.RecordFailedAttemptAsync(user, TwoFactor.MaxFailedAccessAttempts, ProvisionalLockEnd, Time.GetUtcNow().UtcDateTime, CancellationToken);
+        if (attempt == FailedAttemptOutcome.AlreadyLocked)
+        {
+            return null;
         }
         var lockedByIt = attempt == FailedAttemptOutcome.LockedNow;
         if (await CheckPasswordAsync(user, password))
@@ -113,6 +122,10 @@ public partial class TwoFactorUserManager
         }
         return PasswordCheckResult.Wrong;
     }
+
+    /// <summary>Identity's password check without the lockout rule, in a hash slot.</summary>
+    public virtual Task<bool> CheckPasswordInSlotAsync(TwoFactorUser user, string password) =>
+        Hashing.RunAsync(() => CheckPasswordAsync(user, password));
 
     /// <summary>
     /// While the account's lock is provisional (an attempt that reached the limit is still comparing its password), waits

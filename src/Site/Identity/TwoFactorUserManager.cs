@@ -27,6 +27,9 @@ public partial class TwoFactorUserManager(
     private readonly ISecurityEventLog? _events = services.GetService(typeof(ISecurityEventLog)) as ISecurityEventLog;
     private readonly IUserSessionStore? _sessions = services.GetService(typeof(IUserSessionStore)) as IUserSessionStore;
 
+    /// <summary>Every password hash or verification runs in one of its slots (issue 16).</summary>
+    protected HashingGate Hashing { get; } = (HashingGate)services.GetService(typeof(HashingGate))!;
+
     protected SmsCodeTokenProvider Codes { get; } = codes;
     protected TwoFactorOptions TwoFactor => twoFactorOptions.Value;
     protected TimeProvider Time { get; } = time;
@@ -66,7 +69,8 @@ public partial class TwoFactorUserManager(
 
     public override async Task<IdentityResult> CreateAsync(TwoFactorUser user, string password)
     {
-        var result = await base.CreateAsync(user, password);
+        // The hash is made before the row is written: a busy answer stores nothing.
+        var result = await Hashing.RunAsync(() => base.CreateAsync(user, password));
         if (result.Succeeded)
         {
             await RecordEventAsync(user, SecurityEventKinds.SignedUp);
@@ -94,7 +98,7 @@ public partial class TwoFactorUserManager(
     {
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(user);
-        var result = await UpdatePasswordHash(user, newPassword, validatePassword: true);
+        var result = await Hashing.RunAsync(() => UpdatePasswordHash(user, newPassword, validatePassword: true));
         if (!result.Succeeded)
         {
             return result;
@@ -271,7 +275,8 @@ public partial class TwoFactorUserManager(
     /// end), then the lock and failure count are cleared: the texted code proved the owner.</summary>
     public override async Task<IdentityResult> ResetPasswordAsync(TwoFactorUser user, string token, string newPassword)
     {
-        var result = await base.ResetPasswordAsync(user, token, newPassword);
+        // The slot is taken before the code is checked (and consumed): a busy answer leaves the code usable.
+        var result = await Hashing.RunAsync(() => base.ResetPasswordAsync(user, token, newPassword));
         if (result.Succeeded)
         {
             await UnlockAsync(user);

@@ -43,7 +43,7 @@ public class LoginModel : PageModel
         if (user is null)
         {
             // The same hashing work as a wrong password, so timing does not tell which emails have accounts.
-            dummy.Verify(Input.Password);
+            await dummy.VerifyAsync(Input.Password);
             return Failed();
         }
 

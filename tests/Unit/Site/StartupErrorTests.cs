@@ -59,6 +59,9 @@ public sealed class StartupErrorTests : IDisposable
     [InlineData("Database__CommandTimeout", "01:00:00", "Database:CommandTimeout must be between 00:00:01 and 00:05:00")]
     [InlineData("Database__StartupWait", "soon", "Database:StartupWait must be a time span")]
     [InlineData("RequestTimeout", "00:00:00", "RequestTimeout must be at least 00:00:01")]
+    [InlineData("Hashing__MaxConcurrent", "0", "Hashing:MaxConcurrent must be between 1 and 1024.")]
+    [InlineData("Hashing__MaxQueue", "many", "Hashing:MaxQueue must be")]
+    [InlineData("Hashing__MaxWait", "00:05:00", "Hashing:MaxWait must be between 00:00:00 and 00:01:00.")]
     public async Task ABadValueStopsStartWithOneSentenceNamingTheSetting(string variable, string value, string expected)
     {
         var environment = WithRingCentral();

@@ -44,6 +44,9 @@ public sealed class IdentityHost : IAsyncDisposable
             ["TwoFactor:MaxTextsPerNumberPerHour"] = "0",
             ["TwoFactor:MaxTextsPerNumberPerDay"] = "0",
             ["TwoFactor:CodeHashKey"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)i).ToArray()),
+            // Parallel-attack tests test the lockout, not the hashing gate (see BusyGateTests).
+            ["Hashing:MaxQueue"] = "10000",
+            ["Hashing:MaxWait"] = "00:01:00",
         };
         if (ringCentral is not null)
         {

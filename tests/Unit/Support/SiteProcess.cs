@@ -176,6 +176,9 @@ public sealed class SiteProcess : IDisposable
         start.Environment["ASPNETCORE_CONTENTROOT"] = folder;
         start.Environment["ConnectionStrings__Site"] = $"Data Source={databasePath}";
         start.Environment["RateLimits__Enabled"] = "false";
+        // Many parallel requests in the outage and multi-instance tests: they test those, not the hashing gate.
+        start.Environment["Hashing__MaxQueue"] = "10000";
+        start.Environment["Hashing__MaxWait"] = "00:01:00";
         start.Environment["TwoFactor__CodeHashKey"] = codeHashKey;
         start.Environment["DotEnv__Disabled"] = "true";
         start.Environment["Logging__LogLevel__Default"] = "Warning";

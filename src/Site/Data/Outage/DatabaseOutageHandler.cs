@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using IdentityTwoFactor.Web;
 using Microsoft.AspNetCore.Diagnostics;
 
 namespace IdentityTwoFactor.Data.Outage;
@@ -41,33 +42,7 @@ public static class DatabaseOutagePage
     private const string StartedItem = "IdentityTwoFactor.RequestStarted";
 
     /// <summary>The whole page (internal: the E2E suite measures it on a phone).</summary>
-    internal const string Html = $$"""
-        <!DOCTYPE html>
-        <html lang="en">
-        <head>
-            <meta charset="utf-8">
-            <meta name="viewport" content="width=device-width, initial-scale=1">
-            <title>Temporarily unavailable - Two-Factor Authentication</title>
-            <link rel="stylesheet" href="/css/site.css">
-        </head>
-        <body>
-            <a class="skip" href="#main">Skip to content</a>
-            <header class="site-header">
-                <a class="brand" href="/">Two-Factor Authentication</a>
-                <nav aria-label="Main"><ul><li><a href="/about">About</a></li></ul></nav>
-            </header>
-            <main id="main">
-                <h1>Temporarily unavailable</h1>
-                <p>{{Sentence}}</p>
-                <p class="hint">Error 503</p>
-                <p><a href="/">Go to the home page</a></p>
-            </main>
-            <footer class="site-footer">
-                <p>Codes are texted with RingCentral's SMS API. No JavaScript is used on this site.</p>
-            </footer>
-        </body>
-        </html>
-        """;
+    internal static readonly string Html = StaticErrorPage.Render("Temporarily unavailable", Sentence, StatusCodes.Status503ServiceUnavailable);
 
     /// <summary>Notes when the request started, for the elapsed time in the one log line.</summary>
     public static void MarkStart(HttpContext context) => context.Items[StartedItem] = Stopwatch.GetTimestamp();
@@ -76,18 +51,6 @@ public static class DatabaseOutagePage
         context.Items[StartedItem] is long started ? Stopwatch.GetElapsedTime(started) : TimeSpan.Zero;
 
     /// <summary>Clears whatever the failed request had set and writes the 503 page.</summary>
-    public static Task WriteAsync(HttpContext context)
-    {
-        var response = context.Response;
-        response.Clear();
-        response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-        response.Headers.RetryAfter = RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        response.Headers.CacheControl = "no-store";
-        response.ContentType = "text/html; charset=utf-8";
-        if (HttpMethods.IsHead(context.Request.Method))
-        {
-            return Task.CompletedTask;
-        }
-        return response.WriteAsync(Html, context.RequestAborted);
-    }
+    public static Task WriteAsync(HttpContext context) =>
+        StaticErrorPage.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, RetryAfterSeconds, Html);
 }
