@@ -105,7 +105,13 @@ public partial class SmsTwoFactorSignInManager<TUser> : SignInManager<TUser>
         if (lockedByIt && await _store.ConfirmLockAsync(user, lockout.MaxFailedAccessAttempts, _time.GetUtcNow() + lockout.DefaultLockoutTimeSpan, CancellationToken.None))
         {
             LogLocked(Logger, lockout.MaxFailedAccessAttempts);
-            await _sender.SendAsync(user, SmsTwoFactorLockout.UnlockPurpose, ignoreCooldown: true);
+            var sent = await _sender.SendAsync(user, SmsTwoFactorLockout.UnlockPurpose, ignoreCooldown: true);
+            if (sent.Status != SmsCodeSendStatus.Sent)
+            {
+                // Most often a number that was never confirmed (the stock UI has no page to confirm one): say so, or the
+                // account waits out its lock with nobody knowing why no code came.
+                LogUnlockNotTexted(Logger, sent.Status);
+            }
             return SignInResult.LockedOut;
         }
         return SignInResult.Failed;
@@ -137,4 +143,7 @@ public partial class SmsTwoFactorSignInManager<TUser> : SignInManager<TUser>
 
     [LoggerMessage(EventId = 3010, Level = LogLevel.Warning, Message = "An account locked after {MaxFailedAccessAttempts} failed passwords; texting its unlock code")]
     private static partial void LogLocked(ILogger logger, int maxFailedAccessAttempts);
+
+    [LoggerMessage(EventId = 3011, Level = LogLevel.Warning, Message = "The unlock code of an account that just locked was not texted: {Status} (see SmsTwoFactorOptions.RequireConfirmedPhone)")]
+    private static partial void LogUnlockNotTexted(ILogger logger, SmsCodeSendStatus status);
 }
