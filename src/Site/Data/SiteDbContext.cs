@@ -27,6 +27,7 @@ public class SiteDbContext : DbContext, ITwoFactorDbContext, IDataProtectionKeyC
     public DbSet<SecurityEvent> SecurityEvents => Set<SecurityEvent>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<CodeGuess> CodeGuesses => Set<CodeGuess>();
+    public DbSet<RecoveryCode> RecoveryCodes => Set<RecoveryCode>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)

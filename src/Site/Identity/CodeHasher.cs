@@ -36,6 +36,11 @@ public sealed class CodeHasher
 
     public byte[] Hash(string userId, string purpose, string? phoneNumber, string code) => _hasher.Hash(userId, purpose, phoneNumber, code);
 
+    /// <summary>The keyed hash of a normalized recovery code, bound to its user (and to a purpose no texted code has).</summary>
+    public byte[] HashRecoveryCode(string userId, string normalizedCode) => _hasher.Hash(userId, RecoveryCodePurpose, null, normalizedCode);
+
+    private const string RecoveryCodePurpose = "RecoveryCode";
+
     /// <summary>A pseudonym for an email or a phone number in a budget key: 128 bits of HMAC under the same server
     /// key, so the budget table names neither (a plain hash of a phone number is reversed by trying every number).</summary>
     public string Pseudonym(string kind, string value) => _hasher.Pseudonym(kind, value);

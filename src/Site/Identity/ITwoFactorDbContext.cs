@@ -13,6 +13,7 @@ public interface ITwoFactorDbContext
     DbSet<SendBudget> SendBudgets { get; }
     DbSet<SecurityEvent> SecurityEvents { get; }
     DbSet<CodeGuess> CodeGuesses { get; }
+    DbSet<RecoveryCode> RecoveryCodes { get; }
 }
 
 public static class TwoFactorModel
@@ -68,6 +69,16 @@ public static class TwoFactorModel
             b.HasIndex(g => new { g.UserId, g.AtUtc });
             b.HasIndex(g => g.AtUtc);
             b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(g => g.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<RecoveryCode>(b =>
+        {
+            b.ToTable("RecoveryCodes");
+            b.HasKey(c => c.Id);
+            b.Property(c => c.UserId).HasMaxLength(36);
+            b.Property(c => c.CodeHash).HasMaxLength(32);
+            // The lookup and the consuming DELETE go by (user, keyed hash): the HMAC makes an indexed lookup safe.
+            b.HasIndex(c => new { c.UserId, c.CodeHash }).IsUnique();
+            b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<SendBudget>(b =>
         {

@@ -29,6 +29,12 @@ public static class SecurityEventKinds
     public const string TwoFactorOff = "TwoFactorOff";
     public const string SignedOutElsewhere = "SignedOutElsewhere";
     public const string SessionEnded = "SessionEnded";
+    public const string RecoveryCodesGenerated = "RecoveryCodesGenerated";
+    public const string RecoveryCodeFailed = "RecoveryCodeFailed";
+    public const string UnlockedWithRecoveryCode = "UnlockedWithRecoveryCode";
+    public const string PasswordResetWithRecoveryCode = "PasswordResetWithRecoveryCode";
+    public const string SignedInWithRecoveryCode = "SignedInWithRecoveryCode";
+    public const string PhoneChangedWithRecoveryCode = "PhoneChangedWithRecoveryCode";
 
     public static string Describe(string kind) => kind switch
     {
@@ -47,6 +53,12 @@ public static class SecurityEventKinds
         TwoFactorOff => "Texted code at every sign-in turned off",
         SignedOutElsewhere => "Signed out of every other browser",
         SessionEnded => "Signed out of one browser from the account page",
+        RecoveryCodesGenerated => "New recovery codes made (the old ones stopped working)",
+        RecoveryCodeFailed => "Wrong recovery code entered",
+        UnlockedWithRecoveryCode => "Unlocked with a recovery code",
+        PasswordResetWithRecoveryCode => "Password reset with a recovery code",
+        SignedInWithRecoveryCode => "Signed in with a recovery code",
+        PhoneChangedWithRecoveryCode => "Mobile phone number changed with a recovery code",
         _ => kind,
     };
 }

@@ -19,7 +19,8 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
     IUserTwoFactorStore<TwoFactorUser>,
     IQueryableUserStore<TwoFactorUser>,
     IUserCodeStore<TwoFactorUser>,
-    IUserLockoutCounterStore<TwoFactorUser>
+    IUserLockoutCounterStore<TwoFactorUser>,
+    IUserRecoveryCodeStore<TwoFactorUser>
     where TContext : DbContext, ITwoFactorDbContext
 {
     private readonly IdentityErrorDescriber _errors = describer ?? new IdentityErrorDescriber();
@@ -492,6 +493,46 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
     {
         ThrowIfDisposed(cancellationToken);
         return Context.CodeGuesses.Where(g => g.AtUtc < beforeUtc).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    // ---- IUserRecoveryCodeStore ----------------------------------------------------------------------------
+
+    public virtual async Task ReplaceRecoveryCodesAsync(TwoFactorUser user, IReadOnlyCollection<byte[]> codeHashes, DateTime nowUtc, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        ArgumentNullException.ThrowIfNull(codeHashes);
+        var userId = user.Id;
+        await Context.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        {
+            await using var tx = await Context.Database.BeginTransactionAsync(ct);
+            // Two parallel "new codes" requests must not both delete nothing and both insert (20 live codes): the first
+            // statement writes the user's row, so the second transaction waits there until the first commits, and its
+            // DELETE then sees the first set (PostgreSQL re-reads per statement; SQLite has one writer at a time).
+            await Context.Users.Where(u => u.Id == userId)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.ConcurrencyStamp, u => u.ConcurrencyStamp), ct);
+            await Context.RecoveryCodes.Where(c => c.UserId == userId).ExecuteDeleteAsync(ct);
+            foreach (var hash in codeHashes)
+            {
+                await Context.Database.ExecuteSqlInterpolatedAsync(
+                    $"""INSERT INTO "RecoveryCodes" ("UserId", "CodeHash", "CreatedUtc") VALUES ({userId}, {hash}, {nowUtc})""", ct);
+            }
+            await tx.CommitAsync(ct);
+        }, cancellationToken);
+    }
+
+    public virtual async Task<bool> TryUseRecoveryCodeAsync(string userId, byte[] codeHash, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed(cancellationToken);
+        ArgumentNullException.ThrowIfNull(codeHash);
+        // One conditional DELETE of exactly that row: of any number of parallel uses of one code, one deletes it.
+        return await Context.RecoveryCodes.Where(c => c.UserId == userId && c.CodeHash == codeHash)
+            .ExecuteDeleteAsync(cancellationToken) == 1;
+    }
+
+    public virtual Task<int> CountRecoveryCodesAsync(TwoFactorUser user, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        return Context.RecoveryCodes.CountAsync(c => c.UserId == user.Id, cancellationToken);
     }
 
     // ---- guards -----------------------------------------------------------------------------------------

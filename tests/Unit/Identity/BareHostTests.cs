@@ -16,6 +16,7 @@ public sealed class BareHostTests
         public DbSet<SendBudget> SendBudgets => Set<SendBudget>();
         public DbSet<SecurityEvent> SecurityEvents => Set<SecurityEvent>();
         public DbSet<CodeGuess> CodeGuesses => Set<CodeGuess>();
+        public DbSet<RecoveryCode> RecoveryCodes => Set<RecoveryCode>();
 
         protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.ApplyTwoFactorModel();
     }
