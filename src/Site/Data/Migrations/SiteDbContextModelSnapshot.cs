@@ -51,6 +51,33 @@ namespace IdentityTwoFactor.Data.Migrations
                     b.ToTable("CodeGuesses", (string)null);
                 });
 
+            modelBuilder.Entity("IdentityTwoFactor.Identity.RecoveryCode", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<byte[]>("CodeHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("BLOB");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "CodeHash")
+                        .IsUnique();
+
+                    b.ToTable("RecoveryCodes", (string)null);
+                });
+
             modelBuilder.Entity("IdentityTwoFactor.Identity.SecurityEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -284,6 +311,15 @@ namespace IdentityTwoFactor.Data.Migrations
                 });
 
             modelBuilder.Entity("IdentityTwoFactor.Identity.CodeGuess", b =>
+                {
+                    b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("IdentityTwoFactor.Identity.RecoveryCode", b =>
                 {
                     b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
                         .WithMany()

@@ -12,13 +12,14 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
     public partial class PostgresSiteDbContextModel
     {
         private PostgresSiteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("c1e4962d-0bf4-4e27-ba83-08b20a60e821"), entityTypeCount: 7)
+            : base(skipDetectChanges: false, modelId: new Guid("9013b3a0-4cc8-4dff-b2d9-1a38abf12711"), entityTypeCount: 8)
         {
         }
 
         partial void Initialize()
         {
             var codeGuess = CodeGuessEntityType.Create(this);
+            var recoveryCode = RecoveryCodeEntityType.Create(this);
             var securityEvent = SecurityEventEntityType.Create(this);
             var sendBudget = SendBudgetEntityType.Create(this);
             var userSession = UserSessionEntityType.Create(this);
@@ -27,11 +28,13 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
 
             CodeGuessEntityType.CreateForeignKey1(codeGuess, twoFactorUser);
+            RecoveryCodeEntityType.CreateForeignKey1(recoveryCode, twoFactorUser);
             SecurityEventEntityType.CreateForeignKey1(securityEvent, twoFactorUser);
             UserSessionEntityType.CreateForeignKey1(userSession, twoFactorUser);
             UserCodeEntityType.CreateForeignKey1(userCode, twoFactorUser);
 
             CodeGuessEntityType.CreateAnnotations(codeGuess);
+            RecoveryCodeEntityType.CreateAnnotations(recoveryCode);
             SecurityEventEntityType.CreateAnnotations(securityEvent);
             SendBudgetEntityType.CreateAnnotations(sendBudget);
             UserSessionEntityType.CreateAnnotations(userSession);

@@ -11,13 +11,14 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
     public partial class SiteDbContextModel
     {
         private SiteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("09c8bb19-c83e-466b-8c8b-10854b103ada"), entityTypeCount: 7)
+            : base(skipDetectChanges: false, modelId: new Guid("432d498b-e857-43a0-aea7-44aa53e2d728"), entityTypeCount: 8)
         {
         }
 
         partial void Initialize()
         {
             var codeGuess = CodeGuessEntityType.Create(this);
+            var recoveryCode = RecoveryCodeEntityType.Create(this);
             var securityEvent = SecurityEventEntityType.Create(this);
             var sendBudget = SendBudgetEntityType.Create(this);
             var userSession = UserSessionEntityType.Create(this);
@@ -26,11 +27,13 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
 
             CodeGuessEntityType.CreateForeignKey1(codeGuess, twoFactorUser);
+            RecoveryCodeEntityType.CreateForeignKey1(recoveryCode, twoFactorUser);
             SecurityEventEntityType.CreateForeignKey1(securityEvent, twoFactorUser);
             UserSessionEntityType.CreateForeignKey1(userSession, twoFactorUser);
             UserCodeEntityType.CreateForeignKey1(userCode, twoFactorUser);
 
             CodeGuessEntityType.CreateAnnotations(codeGuess);
+            RecoveryCodeEntityType.CreateAnnotations(recoveryCode);
             SecurityEventEntityType.CreateAnnotations(securityEvent);
             SendBudgetEntityType.CreateAnnotations(sendBudget);
             UserSessionEntityType.CreateAnnotations(userSession);

@@ -58,6 +58,35 @@ namespace IdentityTwoFactor.Data.Migrations.Postgres
                     b.ToTable("CodeGuesses", (string)null);
                 });
 
+            modelBuilder.Entity("IdentityTwoFactor.Identity.RecoveryCode", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<byte[]>("CodeHash")
+                        .IsRequired()
+                        .HasMaxLength(32)
+                        .HasColumnType("bytea");
+
+                    b.Property<DateTime>("CreatedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("UserId", "CodeHash")
+                        .IsUnique();
+
+                    b.ToTable("RecoveryCodes", (string)null);
+                });
+
             modelBuilder.Entity("IdentityTwoFactor.Identity.SecurityEvent", b =>
                 {
                     b.Property<long>("Id")
@@ -295,6 +324,15 @@ namespace IdentityTwoFactor.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("IdentityTwoFactor.Identity.CodeGuess", b =>
+                {
+                    b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("IdentityTwoFactor.Identity.RecoveryCode", b =>
                 {
                     b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
                         .WithMany()
