@@ -129,9 +129,12 @@ internal sealed class SmsTwoFactorStoreCore<TUser, TKey>(DbContext context)
                 .FirstOrDefaultAsync(cancellationToken)
                 ?? throw new InvalidOperationException("The user is not in the database.");
             var (next, result) = decide(row);
+            // Only a copy that was current when the row was read may take the row's new stamp: a stale copy must keep
+            // failing Identity's concurrency check, or its UpdateAsync would write its other old columns back.
+            var current = user.ConcurrencyStamp == row.Stamp;
             if (next is null)
             {
-                Sync(user, row);
+                Sync(user, row, current);
                 return result;
             }
             var seen = row.Stamp;
@@ -143,7 +146,7 @@ internal sealed class SmsTwoFactorStoreCore<TUser, TKey>(DbContext context)
                     .SetProperty(u => u.ConcurrencyStamp, stamp), cancellationToken);
             if (written == 1)
             {
-                Sync(user, next with { Stamp = stamp });
+                Sync(user, next with { Stamp = stamp }, current);
                 return result;
             }
             if (round == MaxRounds)
@@ -154,19 +157,36 @@ internal sealed class SmsTwoFactorStoreCore<TUser, TKey>(DbContext context)
         }
     }
 
-    /// <summary>Brings the user object (and, when the context tracks it, what the context thinks the database holds) up
-    /// to date, so Identity's own <c>UpdateAsync</c> of the same object afterwards passes its concurrency check.</summary>
-    private void Sync(TUser user, LockoutRow row)
+    /// <summary>Gives the user object the lockout state the database holds. When the object was current, it also takes the
+    /// row's new stamp, and the tracked entry's original values follow, so Identity's own <c>UpdateAsync</c> of the same
+    /// object afterwards passes its concurrency check; a stale object keeps its stamp and fails that check as it would
+    /// without this store.</summary>
+    private void Sync(TUser user, LockoutRow row, bool current)
     {
-        user.AccessFailedCount = row.Count;
-        user.LockoutEnd = row.End;
-        user.ConcurrencyStamp = row.Stamp;
         var entry = context.Entry(user);
-        if (entry.State is EntityState.Unchanged or EntityState.Modified)
+        if (entry.State is not (EntityState.Unchanged or EntityState.Modified))
         {
-            entry.Property(u => u.AccessFailedCount).OriginalValue = row.Count;
-            entry.Property(u => u.LockoutEnd).OriginalValue = row.End;
-            entry.Property(u => u.ConcurrencyStamp).OriginalValue = row.Stamp;
+            user.AccessFailedCount = row.Count;
+            user.LockoutEnd = row.End;
+            if (current)
+            {
+                user.ConcurrencyStamp = row.Stamp;
+            }
+            return;
         }
+        // Through the entry, so the context sees what the database holds and not a change of the app's to save.
+        SetStored(entry.Property(u => u.AccessFailedCount), row.Count);
+        SetStored(entry.Property(u => u.LockoutEnd), row.End);
+        if (current)
+        {
+            SetStored(entry.Property(u => u.ConcurrencyStamp), row.Stamp);
+        }
+    }
+
+    private static void SetStored<TProperty>(Microsoft.EntityFrameworkCore.ChangeTracking.PropertyEntry<TUser, TProperty> property, TProperty value)
+    {
+        property.CurrentValue = value;
+        property.OriginalValue = value;
+        property.IsModified = false;
     }
 }
