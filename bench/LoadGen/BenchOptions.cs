@@ -28,7 +28,11 @@ internal sealed class BenchOptions
     public int FailurePool { get; private set; } = 3000;
 
     /// <summary>Scenario letters to run (default all), e.g. <c>--only BC</c> for a profiling session.</summary>
-    public string Only { get; private set; } = "ABCDEFGHI";
+    public string Only { get; private set; } = "ABCDEFGHIJ";
+
+    /// <summary>J: the flood phases' numbers of clients posting wrong logins (<c>--flood-clients 64,256</c>). The
+    /// smallest carries the GET target, the largest the "answered within 2 s" target (issue 16).</summary>
+    public IReadOnlyList<int> FloodClients { get; private set; } = [64, 256];
 
     /// <summary><c>--engines sqlite,postgres</c>: the site on each database engine side by side (no stock app);
     /// empty for the site-vs-stock run.</summary>
@@ -64,6 +68,13 @@ internal sealed class BenchOptions
                 case "--resend-clients": o.ResendClients = Positive(name, value); break;
                 case "--failure-pool": o.FailurePool = Positive(name, value); break;
                 case "--only": o.Only = value.ToUpperInvariant(); only = true; break;
+                case "--flood-clients":
+                    o.FloodClients = [.. value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(v => Positive(name, v)).Distinct().Order()];
+                    if (o.FloodClients.Count == 0)
+                    {
+                        throw new ArgumentException("--flood-clients takes comma-separated positive numbers, e.g. 64,256");
+                    }
+                    break;
                 case "--engines":
                     o.Engines = value.ToLowerInvariant().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
                     if (o.Engines.Any(e => e is not ("sqlite" or "postgres")) || o.Engines.Distinct().Count() != o.Engines.Count)

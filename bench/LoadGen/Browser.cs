@@ -3,8 +3,8 @@ using System.Text.RegularExpressions;
 
 namespace IdentityTwoFactor.Bench.LoadGen;
 
-/// <summary>One HTTP answer, reduced to what the scenarios check.</summary>
-internal readonly record struct Answer(int Status, string? Location, string Body)
+/// <summary>One HTTP answer, reduced to what the scenarios check (<paramref name="RetryAfter"/>: it had a Retry-After header).</summary>
+internal readonly record struct Answer(int Status, string? Location, string Body, bool RetryAfter = false)
 {
     public override string ToString() => $"{Status}{(Location is null ? "" : " -> " + Location)}";
 }
@@ -61,7 +61,7 @@ internal sealed partial class Browser(HttpClient http)
                 }
             }
             var body = await response.Content.ReadAsStringAsync(ct);
-            return new Answer((int)response.StatusCode, response.Headers.Location?.OriginalString, body);
+            return new Answer((int)response.StatusCode, response.Headers.Location?.OriginalString, body, response.Headers.RetryAfter is not null);
         }
     }
 

@@ -86,7 +86,12 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
     private const string StockLogin = "/Identity/Account/Login";
     private static readonly string[] CommonLetters = ["A", "B", "C"];
 
+    /// <summary>J (issue 16): the clients beside the flood, in every phase: GETs of the login page, and (site) unlock stories.</summary>
+    private const int FloodGetClients = 4;
+    private const int FloodUnlockClients = 4;
+
     private readonly List<RunResult> _runs = [];
+    private readonly List<FloodPhase> _flood = [];
     private readonly List<double> _hashMs = [];
     private readonly List<double> _hashCpuMs = [];
     private readonly List<double> _siteStartMs = [];
@@ -309,10 +314,14 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
                 await Record(await RunResendAsync(siteHttp, r));
             }
         }
+        if (o.Runs("J"))
+        {
+            await RunFloodAsync(siteHttp, stockHttp);
+        }
         MeasureHash(10);
 
         return Report.Build(o, _runs, _hashMs, _hashCpuMs, _hashDescription, _siteStartMs, _siteRestartMs, _stockStartMs,
-            new PublishedStartup(_sitePublishedStartMs, _sitePublishedRestartMs, _stockPublishedStartMs), fake.TokenRequests, _notes);
+            new PublishedStartup(_sitePublishedStartMs, _sitePublishedRestartMs, _stockPublishedStartMs), fake.TokenRequests, _notes, _flood);
     }
 
     private Task Record(RunResult run)
@@ -378,21 +387,10 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
         try
         {
             var before = fake.SmsRequests;
-            var run = await LoadRunner.RunAsync("F", _site!, http, repeat, o.Clients, duration ?? o.Duration, client => async (b, ct) =>
+            var run = await LoadRunner.RunAsync("F", _site!, http, repeat, o.Clients, duration ?? o.Duration, client =>
             {
-                var email = PoolEmail("f", client);
-                await _siteDb!.LockAsync(email);
-                var resend = await b.SubmitFormAsync("/unlock", "/unlock?handler=Resend", [new("Input.Email", email)], ct);
-                if (Expect(resend, 302, "/unlock") is { } error)
-                {
-                    return "resend: " + error;
-                }
-                var code = fake.LastCodeSentTo(PoolPhone("f", client));
-                if (code is null)
-                {
-                    return "no code texted";
-                }
-                return Expect(await b.SubmitFormAsync("/unlock", "/unlock", [new("Input.Email", email), new("Input.Code", code)], ct), 302, "/login");
+                var story = UnlockStory("f", client);
+                return async (b, ct) => (await story(b, ct)).Error;
             });
             run.Extra["texts"] = fake.SmsRequests - before;
             return run;
@@ -401,6 +399,161 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
         {
             fake.SmsLatency = o.SmsLatency;
         }
+    }
+
+    /// <summary>The unlock-by-code story of F and J for one client of <paramref name="pool"/>: re-lock the account (SQL),
+    /// ask for a code (<c>POST /unlock?handler=Resend</c>), read it from the fake server, <c>POST /unlock</c> with it.</summary>
+    private FloodOperation UnlockStory(string pool, int client) => async (b, ct) =>
+    {
+        var email = PoolEmail(pool, client);
+        await _siteDb!.LockAsync(email);
+        var resend = await b.SubmitFormAsync("/unlock", "/unlock?handler=Resend", [new("Input.Email", email)], ct);
+        if (Expect(resend, 302, "/unlock") is not null)
+        {
+            return Outcome.Unexpected("resend: expected 302 -> /unlock", resend);
+        }
+        var code = fake.LastCodeSentTo(PoolPhone(pool, client));
+        if (code is null)
+        {
+            return Outcome.Failed("no code texted");
+        }
+        var unlock = await b.SubmitFormAsync("/unlock", "/unlock", [new("Input.Email", email), new("Input.Code", code)], ct);
+        return Expect(unlock, 302, "/login") is null ? Outcome.Done : Outcome.Unexpected("expected 302 -> /login", unlock);
+    };
+
+    /// <summary>
+    /// J (issue 16 item 3): per app, a quiet phase (GET and unlock clients only) then one flood phase per
+    /// <see cref="BenchOptions.FloodClients"/> (the same clients plus N posting wrong logins), each for --duration; the
+    /// apps alternate which goes first per phase. Fake RingCentral latency 0, as in F. A short unrecorded warm-up first
+    /// (the apps are cold when J runs alone).
+    /// </summary>
+    private async Task RunFloodAsync(HttpClient siteHttp, HttpClient stockHttp)
+    {
+        fake.SmsLatency = TimeSpan.Zero;
+        try
+        {
+            Console.WriteLine($"J warm-up: {o.Warmup.TotalSeconds:F0} s per app, 4 flood clients");
+            foreach (var isSite in new[] { true, false })
+            {
+                await FloodPhaseAsync(isSite, 4, 0, o.Warmup, siteHttp, stockHttp);
+            }
+            var phases = o.FloodClients.Prepend(0).ToList();
+            for (var p = 0; p < phases.Count; p++)
+            {
+                foreach (var isSite in p % 2 == 0 ? new[] { true, false } : [false, true])
+                {
+                    var phase = await FloodPhaseAsync(isSite, phases[p], 1, o.Duration, siteHttp, stockHttp);
+                    _flood.Add(phase);
+                    PrintFloodPhase(phase);
+                }
+            }
+        }
+        finally
+        {
+            fake.SmsLatency = o.SmsLatency;
+        }
+    }
+
+    private async Task<FloodPhase> FloodPhaseAsync(bool isSite, int floodClients, int repeat, TimeSpan duration, HttpClient siteHttp, HttpClient stockHttp)
+    {
+        var groups = new List<FloodGroup> { new(FloodPhase.Get, FloodGetClients, _ => GetFormOutcome(isSite ? SiteLogin : StockLogin), FreshCookiesEachOp: true) };
+        if (isSite)
+        {
+            groups.Add(new(FloodPhase.Unlock, FloodUnlockClients, client => UnlockStory("j", client), FreshCookiesEachOp: true));
+        }
+        if (floodClients > 0)
+        {
+            // One GET of the form per client for its token, then POSTs only, cookies kept (see bench/README.md).
+            groups.Add(new(FloodPhase.Login, floodClients, _ => isSite ? SiteFloodLogin() : StockFloodLogin(), FreshCookiesEachOp: false));
+        }
+        var app = isSite ? _site! : _stock!;
+        var phase = await FloodRunner.RunAsync(app, isSite ? siteHttp : stockHttp, repeat, floodClients, duration, groups);
+        await WaitIdleAsync(app);
+        return phase;
+    }
+
+    /// <summary>After a phase, waits (at most 30 s) until the server uses under a quarter of a core: work for requests
+    /// whose client gave up (the 30 s HTTP timeout) must not run into the next phase, which may be the other app's.</summary>
+    private static async Task WaitIdleAsync(AppProcess app)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TimeSpan.FromSeconds(30))
+        {
+            var before = app.CpuSeconds();
+            await Task.Delay(250);
+            if ((app.CpuSeconds() - before) / 0.25 < 0.25)
+            {
+                return;
+            }
+        }
+    }
+
+    private static void PrintFloodPhase(FloodPhase phase)
+    {
+        var line = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture,
+            $"J {phase.App,-5} {phase.Phase,-9}: {phase.Seconds,5:F1} s, cpu {phase.ServerCores:F2} cores (load gen {phase.LoadGenCores:F2})"));
+        foreach (var g in phase.Groups)
+        {
+            line.Append(CultureInfo.InvariantCulture, $" | {g.Name} ×{g.Clients}: {g.OpsPerSecond:F1} ops/s p50 {g.P50Ms:F1} p99 {g.P99Ms:F1} max {g.MaxMs:F0} ms");
+            if (g.Name == FloodPhase.Login)
+            {
+                line.Append(CultureInfo.InvariantCulture, $", done {g.DonePerSecond:F1}/s, busy {g.BusyShare:P0}");
+            }
+            line.Append(CultureInfo.InvariantCulture, $", errors {g.Errors}");
+        }
+        Console.WriteLine(line.ToString());
+        foreach (var sample in phase.Groups.SelectMany(g => g.ErrorSamples.Take(2).Select(e => $"{g.Name}: {e}")))
+        {
+            Console.WriteLine("    error: " + sample);
+        }
+    }
+
+    private static FloodOperation GetFormOutcome(string path) => async (b, ct) =>
+    {
+        var answer = await b.GetAsync(path, ct);
+        return answer.Status == 200 && Browser.AntiforgeryToken(answer.Body) is not null
+            ? Outcome.Done
+            : Outcome.Unexpected($"GET {path}: expected 200 with a form", answer);
+    };
+
+    /// <summary>Site flood: a random unknown email each time (the site runs its dummy hash; a known one would lock).</summary>
+    private static FloodOperation SiteFloodLogin() => FloodLogin(SiteLogin,
+        () => SiteFields($"nobody-{Guid.NewGuid():N}@bench.test", WrongPassword),
+        answer => Expect(answer, 302, SiteLogin) is null, "expected 302 -> /login");
+
+    /// <summary>Stock flood: its known user with a wrong password (it never locks; an unknown email is not hashed at all).</summary>
+    private static FloodOperation StockFloodLogin() => FloodLogin(StockLogin,
+        () => StockFields(StockUser, WrongPassword),
+        answer => answer.Status == 200 && answer.Body.Contains("Invalid login attempt", StringComparison.Ordinal), "expected 200 with 'Invalid login attempt'");
+
+    /// <summary>A flood client: GETs the form once for its antiforgery token (again only after an unexpected answer),
+    /// then only POSTs wrong logins with it.</summary>
+    private static FloodOperation FloodLogin(string path, Func<KeyValuePair<string, string>[]> fields, Func<Answer, bool> failedNormally, string expected)
+    {
+        string? token = null;
+        return async (b, ct) =>
+        {
+            if (token is null)
+            {
+                var form = await b.GetAsync(path, ct);
+                token = form.Status == 200 ? Browser.AntiforgeryToken(form.Body) : null;
+                if (token is null)
+                {
+                    return Outcome.Unexpected($"GET {path}: expected 200 with a form", form);
+                }
+            }
+            var answer = await b.PostFormAsync(path, fields().Append(new("__RequestVerificationToken", token)), ct);
+            if (failedNormally(answer))
+            {
+                return Outcome.Done;
+            }
+            var outcome = Outcome.BusyOrUnexpected(expected, answer);
+            if (outcome.Kind == OutcomeKind.Error)
+            {
+                token = null;
+            }
+            return outcome;
+        };
     }
 
     /// <summary>G: many clients ask for a new code for their locked account while RingCentral takes SmsLatency to answer.</summary>
@@ -437,12 +590,13 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
 
     public static string PoolEmail(string pool, int i) => $"{pool}{i}@bench.test";
 
-    /// <summary>Distinct E.164 numbers per pool: +1 650 253 1xxx (d), 2xxx (f), 3xxx (g), 5xxx.. (c).</summary>
+    /// <summary>Distinct E.164 numbers per pool: +1 650 253 1xxx (d), 2xxx (f), 3xxx (g), 4xxx (j), +1 650 254 xxxx (c, b).</summary>
     public static string PoolPhone(string pool, int i) => pool switch
     {
         "d" => $"+16502531{i:D3}",
         "f" => $"+16502532{i:D3}",
         "g" => $"+16502533{i:D3}",
+        "j" => $"+16502534{i:D3}",
         _ => $"+1650254{i % 10000:D4}",
     };
 
@@ -575,16 +729,28 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
             .Concat(Enumerable.Range(0, o.Clients).Select(i => (PoolEmail("b", i), PoolPhone("b", i))))
             .Concat(Enumerable.Range(0, o.Clients).Select(i => (PoolEmail("d", i), PoolPhone("d", i))))
             .Concat(Enumerable.Range(0, o.Clients).Select(i => (PoolEmail("f", i), PoolPhone("f", i))))
-            .Concat(Enumerable.Range(0, o.ResendClients).Select(i => (PoolEmail("g", i), PoolPhone("g", i)))));
+            .Concat(Enumerable.Range(0, o.ResendClients).Select(i => (PoolEmail("g", i), PoolPhone("g", i))))
+            .Concat(Enumerable.Range(0, o.Runs("J") ? FloodUnlockClients : 0).Select(i => (PoolEmail("j", i), PoolPhone("j", i)))));
 
-        // D users are locked the real way: three wrong passwords; the third answers /unlock and texts a code.
+        // D users are locked the real way: three wrong passwords; the third answers /unlock and texts a code. All
+        // clients at once can exceed the hashing gate's queue (issue 16): a busy answer changed nothing, so the same
+        // attempt is made again a moment later.
         await Task.WhenAll(Enumerable.Range(0, o.Clients).Select(async i =>
         {
             var b = new Browser(http);
             for (var attempt = 1; attempt <= 3; attempt++)
             {
-                b.ClearCookies();
-                var answer = await b.SubmitFormAsync(SiteLogin, SiteLogin, SiteFields(PoolEmail("d", i), WrongPassword), CancellationToken.None);
+                Answer answer;
+                for (var tries = 1; ; tries++)
+                {
+                    b.ClearCookies();
+                    answer = await b.SubmitFormAsync(SiteLogin, SiteLogin, SiteFields(PoolEmail("d", i), WrongPassword), CancellationToken.None);
+                    if (!Outcome.IsBusy(answer) || tries == 100)
+                    {
+                        break;
+                    }
+                    await Task.Delay(TimeSpan.FromMilliseconds(100 + Random.Shared.Next(200)));
+                }
                 Require(answer, 302, attempt < 3 ? "/login" : "/unlock", $"locking d{i} attempt {attempt}");
             }
         }));
@@ -594,7 +760,7 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
             await _siteDb.LockAsync(PoolEmail("g", i));
         }
         _siteHash = await _siteDb.PasswordHashAsync(SiteUser);
-        Console.WriteLine($"{engine} seeded in {watch.Elapsed.TotalSeconds:F1} s ({(o.Runs("C") ? o.FailurePool : 0) + 3 * o.Clients + o.ResendClients + 1} users; {fake.Messages.Count} texts so far)");
+        Console.WriteLine($"{engine} seeded in {watch.Elapsed.TotalSeconds:F1} s ({(o.Runs("C") ? o.FailurePool : 0) + 3 * o.Clients + o.ResendClients + (o.Runs("J") ? FloodUnlockClients : 0) + 1} users; {fake.Messages.Count} texts so far)");
     }
 
     private async Task SeedStockAsync(HttpClient http)

@@ -23,7 +23,8 @@ internal static class Report
         double Cpu, double Rss, long Errors, IReadOnlyList<RunResult> All);
 
     public static string Build(BenchOptions o, List<RunResult> runs, List<double> hashMs, List<double> hashCpuMs, string hashDescription,
-        List<double> siteStartMs, List<double> siteRestartMs, List<double> stockStartMs, PublishedStartup published, int tokenRequests, List<string> notes)
+        List<double> siteStartMs, List<double> siteRestartMs, List<double> stockStartMs, PublishedStartup published, int tokenRequests, List<string> notes,
+        IReadOnlyList<FloodPhase> flood)
     {
         var summaries = runs.GroupBy(r => (r.Scenario, r.App)).Select(g => new Summary(g.Key.Scenario, g.Key.App, g.Count(), g.First().Clients,
             LoadRunner.Median(g.Select(r => r.OpsPerSecond)), g.Min(r => r.OpsPerSecond), g.Max(r => r.OpsPerSecond),
@@ -147,8 +148,143 @@ internal static class Report
         {
             sb.AppendLine("- error sample: " + sample);
         }
+        AppendFlood(sb, o, flood, ceiling);
         return sb.ToString();
     }
+
+    /// <summary>J (issue 16 item 3): per app and phase, the GET, unlock and flood-login figures; then the site's four
+    /// targets with the stock app's figures beside them.</summary>
+    private static void AppendFlood(StringBuilder sb, BenchOptions o, IReadOnlyList<FloodPhase> flood, double ceiling)
+    {
+        if (flood.Count == 0)
+        {
+            return;
+        }
+        FloodPhase? Phase(string app, int clients) => flood.FirstOrDefault(p => p.App == app && p.FloodClients == clients);
+        var sizes = flood.Select(p => p.FloodClients).Distinct().Order().ToList();
+        var floods = sizes.Where(n => n > 0).ToList();
+        sb.AppendLine();
+        sb.AppendLine("#### Flood: J. credential-stuffing flood (issue 16)");
+        sb.AppendLine();
+        sb.AppendLine(string.Create(Inv, $"Each phase {o.Duration.TotalSeconds:F0} s per app, site and stock alternating which goes first; quiet, then a flood of {string.Join(" and ", floods)} clients. ") +
+            "In every phase 4 clients GET the login page (fresh cookies each op, as A) and, on the site, 4 run the unlock-by-code story " +
+            "(re-lock in SQL, resend, read the texted code from the fake, unlock; as F, own accounts j0–j3, fake RingCentral latency 0). " +
+            "Flood clients post wrong logins: one GET of the form per client for its antiforgery token, then only POSTs with it (cookies kept). " +
+            "Site: a random unknown email each time (the dummy hash); stock: its known user with a wrong password. " +
+            "Login figures cover every answer; **done** = the normal failure (site 302 → /login, stock 200 \"Invalid login attempt\"), " +
+            $"**busy** = 503 with \"{Outcome.BusySentence}\", **errors** = anything else (other status or page, 5xx that is not the busy page, timeouts). " +
+            "ops/s and done/s = count ÷ the group's wall time (phase start to its last answer; in-flight ops finish after the phase's duration). " +
+            string.Create(Inv, $"Ceiling = the hashing ceiling above, {ceiling:F1} logins/s. CPU = cores used over the phase: the server process, and the load generator's process (it also hosts the fake RingCentral)."));
+        sb.AppendLine();
+        sb.AppendLine("| Phase | App | GET ops/s | GET p50 / p99 ms | Unlock ops/s | Unlock p50 / p99 ms | Logins done/s (÷ ceiling) | Login p50 / p99 / max ms | Busy | Login errors | Other errors | CPU cores: server / load gen |");
+        sb.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
+        foreach (var n in sizes)
+        {
+            foreach (var app in new[] { "site", "stock" })
+            {
+                if (Phase(app, n) is not { } p)
+                {
+                    continue;
+                }
+                var get = p.Group(FloodPhase.Get);
+                var unlock = p.Group(FloodPhase.Unlock);
+                var login = p.Group(FloodPhase.Login);
+                var others = p.Groups.Where(g => g.Name != FloodPhase.Login).ToList();
+                sb.AppendLine(Inv, $"| {p.Phase} | {app} | {Ops(get)} | {Latency(get)} | {Ops(unlock)} | {Latency(unlock)} | " +
+                    $"{(login is null ? "–" : string.Create(Inv, $"{login.DonePerSecond:F1} ({login.DonePerSecond / ceiling:P0})"))} | " +
+                    $"{(login is null ? "–" : string.Create(Inv, $"{login.P50Ms:F0} / {login.P99Ms:F0} / {login.MaxMs:F0}"))} | " +
+                    $"{(login is null ? "–" : string.Create(Inv, $"{login.BusyShare:P1}"))} | {(login is null ? "–" : Errors(login.Errors, login.Timeouts, login.ServerErrors))} | " +
+                    $"{Errors(others.Sum(g => g.Errors), others.Sum(g => g.Timeouts), others.Sum(g => g.ServerErrors))} | {p.ServerCores:F2} / {p.LoadGenCores:F2} |");
+            }
+        }
+        sb.AppendLine();
+
+        sb.AppendLine("| Target (site) | Site | Stock (measured, no target) | Met |");
+        sb.AppendLine("|---|---|---|---|");
+        if (floods.Count > 0)
+        {
+            var first = floods[0];
+            var last = floods[^1];
+            if (Phase("site", 0)?.Group(FloodPhase.Get) is { } quietGet && Phase("site", first)?.Group(FloodPhase.Get) is { } floodGet)
+            {
+                var ratio = floodGet.P99Ms / quietGet.P99Ms;
+                FloodTarget(sb, $"GET /login p99 during the {first}-client flood ≤ 50 ms and ≤ 10× its p99 without the flood (no GET errors)",
+                    GetFigure(quietGet, floodGet), GetFigure(Phase("stock", 0)?.Group(FloodPhase.Get), Phase("stock", first)?.Group(FloodPhase.Get)),
+                    floodGet.P99Ms <= 50 && ratio <= 10 && floodGet.Errors == 0);
+            }
+            foreach (var n in floods)
+            {
+                if (Phase("site", n)?.Group(FloodPhase.Unlock) is { } u)
+                {
+                    FloodTarget(sb, $"Unlock-by-code story p99 during the {n}-client flood ≤ 200 ms (no story errors)", string.Create(Inv, $"{u.P99Ms:F0} ms ({u.Errors} errors)"), "–",
+                        u.P99Ms <= 200 && u.Errors == 0);
+                }
+            }
+            if (Phase("site", last)?.Group(FloodPhase.Login) is { } l)
+            {
+                var siteServerErrors = flood.Where(p => p.App == "site").Sum(p => p.Groups.Sum(g => g.ServerErrors));
+                var stockServerErrors = flood.Where(p => p.App == "stock").Sum(p => p.Groups.Sum(g => g.ServerErrors));
+                FloodTarget(sb, $"Every login answered (failure or busy) within 2 s at {last} clients; zero 5xx in J but the busy 503",
+                    AnsweredFigure(l, siteServerErrors), Phase("stock", last)?.Group(FloodPhase.Login) is { } sl ? AnsweredFigure(sl, stockServerErrors) : "–",
+                    l.MaxMs <= 2000 && l.Errors == 0 && siteServerErrors == 0);
+            }
+            foreach (var n in floods)
+            {
+                if (Phase("site", n)?.Group(FloodPhase.Login) is { } login)
+                {
+                    FloodTarget(sb, $"Completed logins/s during the {n}-client flood ≥ 90% of the hashing ceiling",
+                        CeilingFigure(login, ceiling), Phase("stock", n)?.Group(FloodPhase.Login) is { } sl ? CeilingFigure(sl, ceiling) : "–",
+                        login.DonePerSecond >= 0.9 * ceiling);
+                }
+            }
+        }
+        sb.AppendLine();
+        sb.AppendLine("- The stock app floods with its known user and a wrong password: it never locks an account, and for an unknown email it does not hash at all " +
+            "(so an unknown-email flood would not load it). The site floods with unknown emails: a known one would lock after three failures, and the site " +
+            "runs the same hashing (its dummy hash) for an unknown email. Nothing in ASP.NET bounds the concurrent hashing in either app.");
+        sb.AppendLine("- The GET and unlock clients start no op after the phase's duration; flood answers still in flight are waited for (their time counts in the " +
+            "flood's ops/s, and a client that gave up at the 30 s HTTP timeout counts as an error). After each phase the bench waits until the server is idle.");
+        var noRetryAfter = flood.Sum(p => p.Groups.Sum(g => g.BusyWithoutRetryAfter));
+        if (noRetryAfter > 0)
+        {
+            sb.AppendLine(Inv, $"- {noRetryAfter} busy answers had no Retry-After header.");
+        }
+        foreach (var sample in flood.SelectMany(p => p.Groups.Where(g => g.ErrorSamples.Count > 0).Select(g => $"J {p.App} {p.Phase} {g.Name}: {g.ErrorSamples[0]}")).Take(10))
+        {
+            sb.AppendLine("- error sample: " + sample);
+        }
+    }
+
+    private static string Ops(GroupResult? g) => g is null ? "–" : string.Create(Inv, $"{g.OpsPerSecond:F1}");
+
+    private static string Latency(GroupResult? g) => g is null ? "–" : string.Create(Inv, $"{g.P50Ms:F1} / {g.P99Ms:F1}");
+
+    private static string Errors(long errors, long timeouts, long serverErrors)
+    {
+        var detail = new List<string>();
+        if (timeouts > 0)
+        {
+            detail.Add(string.Create(Inv, $"{timeouts} timeouts"));
+        }
+        if (serverErrors > 0)
+        {
+            detail.Add(string.Create(Inv, $"{serverErrors} 5xx"));
+        }
+        return string.Create(Inv, $"{errors}{(detail.Count > 0 ? " (" + string.Join(", ", detail) + ")" : "")}");
+    }
+
+    private static string GetFigure(GroupResult? quiet, GroupResult? flooded) => quiet is null || flooded is null
+        ? "–"
+        : string.Create(Inv, $"{flooded.P99Ms:F1} ms = {flooded.P99Ms / quiet.P99Ms:F1}× quiet {quiet.P99Ms:F1} ms ({flooded.Errors} errors)");
+
+    private static string AnsweredFigure(GroupResult login, long serverErrorsInJ) =>
+        string.Create(Inv, $"max {login.MaxMs:F0} ms; {login.Errors} errors ({login.Timeouts} timeouts); non-busy 5xx in J: {serverErrorsInJ}");
+
+    private static string CeilingFigure(GroupResult login, double ceiling) =>
+        string.Create(Inv, $"{login.DonePerSecond:F1} / {ceiling:F1} = {login.DonePerSecond / ceiling:P0} (busy {login.BusyShare:P0})");
+
+    private static void FloodTarget(StringBuilder sb, string target, string site, string stock, bool met) =>
+        sb.AppendLine(Inv, $"| {target} | {site} | {stock} | {(met ? "met" : "**NOT met**")} |");
 
     /// <summary>The --engines table: the same site on each engine, then PostgreSQL ÷ SQLite.</summary>
     public static string BuildEngines(BenchOptions o, IReadOnlyList<global::Bench> benches, string? postgresVersion)
