@@ -52,6 +52,12 @@ public partial class TwoFactorUserManager
         return codes;
     }
 
+    /// <summary>The first set, made when the phone is confirmed; null when the account already has codes (a set the owner
+    /// saved is never replaced without the password, which <c>/account/recovery-codes</c> asks for). Whoever confirmed the
+    /// phone can already reset the password with a texted code, so these codes give nothing the phone did not.</summary>
+    public virtual async Task<IReadOnlyList<string>?> GenerateFirstRecoveryCodesAsync(TwoFactorUser user) =>
+        await CountRecoveryCodesAsync(user) == 0 ? await GenerateRecoveryCodesAsync(user) : null;
+
     /// <summary>Identity's call, on the hashed store; <paramref name="number"/> is ignored (a set is always ten).</summary>
     public override async Task<IEnumerable<string>?> GenerateNewTwoFactorRecoveryCodesAsync(TwoFactorUser user, int number) =>
         await GenerateRecoveryCodesAsync(user);

@@ -9,7 +9,7 @@ namespace IdentityTwoFactor.Pages;
 
 /// <summary>Confirms the mobile number given at signup with a texted code (TwoFactor:RequireConfirmedPhone).</summary>
 [EnableRateLimiting(RateLimiting.FormPolicy)]
-public class ConfirmPhoneModel(TwoFactorUserManager users) : PageModel
+public class ConfirmPhoneModel(TwoFactorUserManager users, TimeProvider time) : PageModel
 {
     public const string ResendAnswer = "If that account's mobile phone number is not confirmed yet, a new code was texted to it.";
 
@@ -33,6 +33,13 @@ public class ConfirmPhoneModel(TwoFactorUserManager users) : PageModel
         var user = await users.FindByEmailAsync(Input.Email);
         if (await users.ConfirmPhoneForEmailAsync(user, Input.Code!) == CodeCheckResult.Valid)
         {
+            // The first set of recovery codes, shown once: the way back in if this phone is ever lost.
+            if (await users.GenerateFirstRecoveryCodesAsync(user!) is { } codes)
+            {
+                RecoveryCodesModel.Show(TempData, user!.Email, codes, time.GetUtcNow());
+                TempData.Info("Your mobile phone number is confirmed. Save your recovery codes, then log in.");
+                return RedirectToPage("/RecoveryCodes");
+            }
             TempData.Info("Your mobile phone number is confirmed. Please log in.");
             return RedirectToPage("/Login");
         }

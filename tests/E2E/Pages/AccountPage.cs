@@ -33,6 +33,12 @@ public sealed class AccountPage(IPage page) : PageObject(page)
         public const string SignInCodeOff = "Texted code at every sign-in turned off";
         public const string SignedOutElsewhere = "Signed out of every other browser";
         public const string SessionEnded = "Signed out of one browser from the account page";
+        public const string RecoveryCodesMade = "New recovery codes made (the old ones stopped working)";
+        public const string RecoveryCodeFailed = "Wrong recovery code entered";
+        public const string UnlockedWithRecoveryCode = "Unlocked with a recovery code";
+        public const string PasswordResetWithRecoveryCode = "Password reset with a recovery code";
+        public const string SignedInWithRecoveryCode = "Signed in with a recovery code";
+        public const string PhoneChangedWithRecoveryCode = "Mobile phone number changed with a recovery code";
     }
 
     /// <summary>The value next to a term of the summary list: "Name", "Email", "Mobile phone", "Code at every sign-in".</summary>
@@ -42,6 +48,8 @@ public sealed class AccountPage(IPage page) : PageObject(page)
     public ILocator Email => Summary("Email");
     public ILocator Phone => Summary("Mobile phone");
     public ILocator SignInCode => Summary("Code at every sign-in");
+    public ILocator RecoveryCodesLeft => Summary("Recovery codes");
+    public ILocator NewRecoveryCodesLink => Main.GetByRole(AriaRole.Link, new() { Name = "Get new recovery codes", Exact = true });
 
     public ILocator ChangePasswordLink => Main.GetByRole(AriaRole.Link, new() { Name = "Change your password", Exact = true });
     public ILocator ChangePhoneLink => Main.GetByRole(AriaRole.Link, new() { Name = "Change your mobile phone number", Exact = true });

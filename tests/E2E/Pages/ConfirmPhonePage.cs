@@ -12,7 +12,7 @@ public sealed class ConfirmPhonePage(IPage page) : PageObject(page)
     public static string PleaseConfirm(string masked) =>
         $"Please confirm your mobile phone number: we texted a 6-digit code to {masked}.";
 
-    public const string Confirmed = "Your mobile phone number is confirmed. Please log in.";
+    public const string Confirmed = "Your mobile phone number is confirmed. Save your recovery codes, then log in.";
     public const string ResendAnswer = "If that account's mobile phone number is not confirmed yet, a new code was texted to it.";
     public const string InvalidCode = UnlockPage.InvalidCode;
 

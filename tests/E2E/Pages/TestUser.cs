@@ -24,6 +24,9 @@ public sealed record TestUser(string Email, string Password, string Phone, strin
             LastName: lastName);
     }
 
+    /// <summary>The recovery codes shown when the phone was confirmed (XXXXX-XXXXX), once the story saved them.</summary>
+    public IReadOnlyList<string> RecoveryCodes { get; init; } = [];
+
     /// <summary>How the site shows the number: an X per digit except the last four (<c>XXXXXXX0000</c>).</summary>
     public string MaskedPhone => new string('X', E164.Length - 1 - 4) + E164[^4..];
 }

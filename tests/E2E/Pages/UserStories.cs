@@ -22,8 +22,11 @@ public sealed class UserStories(IPage page, SiteFixture site)
     public AccountPasswordPage AccountPassword { get; } = new(page);
     public AccountPhonePage AccountPhone { get; } = new(page);
     public AccountTwoFactorPage AccountTwoFactor { get; } = new(page);
+    public RecoveryCodesPage RecoveryCodes { get; } = new(page);
+    public AccountRecoveryCodesPage AccountRecoveryCodes { get; } = new(page);
 
-    /// <summary>Signs up a fresh user, confirms the phone with the texted code, and lands on /login (the email prefilled).</summary>
+    /// <summary>Signs up a fresh user, confirms the phone with the texted code, saves the recovery codes shown next
+    /// (<see cref="TestUser.RecoveryCodes"/>), and lands on /login (the email prefilled).</summary>
     public async Task<TestUser> SignUpAsync(TestUser? user = null)
     {
         user ??= TestUser.CreateUnique();
@@ -33,9 +36,22 @@ public sealed class UserStories(IPage page, SiteFixture site)
         await Expect(ConfirmPhone.FlashInfo).ToHaveTextAsync(ConfirmPhonePage.Created(user.MaskedPhone));
         await Expect(ConfirmPhone.Email).ToHaveValueAsync(user.Email);
         await ConfirmPhone.SubmitCodeAsync(CodeSentTo(user));
+        return await SaveRecoveryCodesAsync(user);
+    }
+
+    /// <summary>Just after the phone was confirmed: /recovery-codes shows ten codes; "I have saved my recovery codes"
+    /// leads to /login with the email prefilled. Returns the user with the codes.</summary>
+    public async Task<TestUser> SaveRecoveryCodesAsync(TestUser user)
+    {
+        await RecoveryCodes.ExpectPathAsync(RecoveryCodesPage.Path);
+        await Expect(RecoveryCodes.FlashInfo).ToHaveTextAsync(ConfirmPhonePage.Confirmed);
+        await Expect(RecoveryCodes.CodeList.Locator("li")).ToHaveCountAsync(10);
+        var codes = await RecoveryCodes.CodesAsync();
+        Assert.All(codes, c => Assert.Matches("^[2-9A-HJ-NP-Z]{5}-[2-9A-HJ-NP-Z]{5}$", c));
+        await RecoveryCodes.SavedLink.ClickAsync();
         await Login.ExpectPathAsync(LoginPage.Path);
-        await Expect(Login.FlashInfo).ToHaveTextAsync(ConfirmPhonePage.Confirmed);
-        return user;
+        await Expect(Login.Email).ToHaveValueAsync(user.Email);
+        return user with { RecoveryCodes = codes };
     }
 
     /// <summary>Logs in from /login and lands on the welcome page.</summary>
@@ -147,6 +163,20 @@ public sealed class UserStories(IPage page, SiteFixture site)
         Assert.Contains(" is your verification code to confirm this phone number.", site.MessagesTo(newNumber.E164)[^1].Text, StringComparison.Ordinal);
         Assert.Equal(AccountPhonePage.ApprovalText(approvalCode, newNumber.MaskedPhone), site.MessagesTo(user.E164)[^1].Text);
         return (newNumberCode, approvalCode);
+    }
+
+    /// <summary>Signed in: from /account, "Get new recovery codes" with the password lands on /recovery-codes showing a
+    /// new set of ten; returns it.</summary>
+    public async Task<IReadOnlyList<string>> GetNewRecoveryCodesAsync(TestUser user)
+    {
+        await Account.GotoAsync();
+        await Account.NewRecoveryCodesLink.ClickAsync();
+        await AccountRecoveryCodes.ExpectPathAsync(AccountRecoveryCodesPage.Path);
+        await AccountRecoveryCodes.SubmitAsync(user.Password);
+        await RecoveryCodes.ExpectPathAsync(RecoveryCodesPage.Path);
+        await Expect(RecoveryCodes.FlashInfo).ToHaveTextAsync(AccountRecoveryCodesPage.Made);
+        await Expect(RecoveryCodes.CodeList.Locator("li")).ToHaveCountAsync(10);
+        return await RecoveryCodes.CodesAsync();
     }
 
     /// <summary>From the welcome page, signs out (lands on /login).</summary>

@@ -239,6 +239,7 @@ public sealed class AccountSettingsTests(BrowserFixture browser, SiteFixture sit
         [
             AccountPage.Events.SignedIn,
             AccountPage.Events.WrongPassword,
+            AccountPage.Events.RecoveryCodesMade,
             AccountPage.Events.PhoneConfirmed,
             AccountPage.Events.CodeTexted,
             AccountPage.Events.AccountCreated,
@@ -249,10 +250,10 @@ public sealed class AccountSettingsTests(BrowserFixture browser, SiteFixture sit
         string At(DateTime time) => time.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture);
         await Expect(stories.Account.ActivityWhen).ToHaveTextAsync(
         [
-            At(now), At(now.AddMinutes(-1)), At(now.AddMinutes(-2)), At(now.AddMinutes(-2)), At(now.AddMinutes(-2)),
+            At(now), At(now.AddMinutes(-1)), At(now.AddMinutes(-2)), At(now.AddMinutes(-2)), At(now.AddMinutes(-2)), At(now.AddMinutes(-2)),
         ]);
         // "From": the network, not the host, and a short browser name instead of the raw User-Agent.
-        await Expect(stories.Account.ActivityFromBrowser).ToHaveTextAsync(Enumerable.Repeat(UserAgents.ChromiumName, 5).ToArray());
+        await Expect(stories.Account.ActivityFromBrowser).ToHaveTextAsync(Enumerable.Repeat(UserAgents.ChromiumName, 6).ToArray());
         foreach (var from in await stories.Account.ActivityFrom.AllInnerTextsAsync())
         {
             Assert.StartsWith("127.0.0.x", from, StringComparison.Ordinal);
@@ -282,14 +283,14 @@ public sealed class AccountSettingsTests(BrowserFixture browser, SiteFixture sit
     public Task SignOutEverywhereElseEndsOtherSessionsAndActivityPagesTwentyAtATime() => RunAsync(async page =>
     {
         var stories = new UserStories(page, Site);
-        var user = await stories.SignUpAndLogInAsync(); // 4 events: created, code texted, phone confirmed, signed in
+        var user = await stories.SignUpAndLogInAsync(); // 5 events: created, code texted, phone confirmed, recovery codes made, signed in
 
         await using var other = await NewContextAsync();
         var otherPage = await other.NewPageAsync();
-        await new UserStories(otherPage, Site).LogInAsync(user); // 5
+        await new UserStories(otherPage, Site).LogInAsync(user); // 6
 
         await stories.Account.GotoAsync();
-        await stories.Account.SignOutEverywhereElseButton.ClickAsync(); // 6
+        await stories.Account.SignOutEverywhereElseButton.ClickAsync(); // 7
         await stories.Account.ExpectPathAsync(AccountPage.Path);
         await Expect(stories.Account.FlashInfo).ToHaveTextAsync(AccountPage.SignedOutElsewhere);
         await Expect(stories.Account.ActivityWhat.First).ToHaveTextAsync(AccountPage.Events.SignedOutElsewhere);
@@ -300,8 +301,8 @@ public sealed class AccountSettingsTests(BrowserFixture browser, SiteFixture sit
         await otherPage.GotoAsync(AccountPage.Path);
         await Expect(otherPage).ToHaveURLAsync(LoginForAccount);
 
-        // 16 more: 22 events, so 20 on the first page and 2 older ones on the second.
-        for (var i = 0; i < 16; i++)
+        // 15 more: 22 events, so 20 on the first page and 2 older ones on the second.
+        for (var i = 0; i < 15; i++)
         {
             await stories.Account.SignOutEverywhereElseButton.ClickAsync();
             await Expect(stories.Account.FlashInfo).ToHaveTextAsync(AccountPage.SignedOutElsewhere);

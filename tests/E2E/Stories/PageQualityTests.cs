@@ -13,6 +13,7 @@ public sealed class PageQualityTests(BrowserFixture browser, SiteFixture site, I
     private static readonly string[] SignedOutPaths =
     [
         "/", "/signup", "/login", "/unlock", "/reset-password", "/reset-password?step=code", "/about", "/confirm-phone",
+        "/recovery-codes",
     ];
 
     public static TheoryData<string> Paths { get; } = Rows(SignedOutPaths);
@@ -118,7 +119,8 @@ public sealed class PageQualityTests(BrowserFixture browser, SiteFixture site, I
         await stories.Account.GotoAsync();
         await Expect(stories.Account.Sessions).ToHaveCountAsync(3);
         await Expect(stories.Account.ActivityRows).ToHaveCountAsync(AccountPage.EventsPerPage);
-        await Expect(stories.Account.OlderLink).ToHaveCountAsync(0);
+        // 21 events (signup's five, fourteen, two sign-ins elsewhere): a full page and the link to the older one.
+        await Expect(stories.Account.OlderLink).ToHaveCountAsync(1);
         await PageWidth.ExpectFitsAsync(page, "/account with three sessions and a full activity page");
 
         await stories.AccountPassword.GotoAsync();
@@ -127,6 +129,10 @@ public sealed class PageQualityTests(BrowserFixture browser, SiteFixture site, I
         await PageWidth.ExpectFitsAsync(page, AccountTwoFactorPage.Path);
         await stories.AccountPhone.GotoAsync();
         await PageWidth.ExpectFitsAsync(page, AccountPhonePage.Path);
+        await page.GotoAsync(AccountRecoveryCodesPage.Path);
+        await PageWidth.ExpectFitsAsync(page, AccountRecoveryCodesPage.Path);
+        await stories.GetNewRecoveryCodesAsync(user);
+        await PageWidth.ExpectFitsAsync(page, "/recovery-codes showing ten codes");
         await stories.StartPhoneChangeAsync(user, TestUser.CreateUnique());
         await PageWidth.ExpectFitsAsync(page, "/account/phone asking for both codes");
 

@@ -124,7 +124,7 @@ public sealed class AccountTakeoverTests : IAsyncLifetime
     {
         var email = $"owner-{Guid.NewGuid():N}@example.com";
         var owner = _site.NewClient();
-        Assert.Equal("/login", (await owner.SignUpAsync(email, Password)).Headers.Location?.OriginalString);
+        Assert.Equal(FormClient.AfterSignUp, (await owner.SignUpAsync(email, Password)).Headers.Location?.OriginalString);
         Assert.Equal("/", (await owner.LogInAsync(email, Password)).Headers.Location?.OriginalString);
         return (email, owner);
     }

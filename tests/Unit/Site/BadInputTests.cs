@@ -429,7 +429,7 @@ public sealed partial class BadInputTests(BadInputTests.SeededSite fixture) : IC
             foreach (var email in new[] { RealEmail, LockedEmail })
             {
                 var created = await client.SignUpAsync(email, Password);
-                Assert.Equal("/login", created.Headers.Location?.OriginalString);
+                Assert.Equal(FormClient.AfterSignUp, created.Headers.Location?.OriginalString);
             }
             for (var i = 0; i < 3; i++)
             {

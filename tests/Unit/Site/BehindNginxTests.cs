@@ -233,7 +233,7 @@ public sealed class BehindNginxTests(BehindNginxTests.Deployment deployment) : I
         var suffix = Interlocked.Increment(ref _phone) + 300;
         var email = $"user-{Guid.NewGuid():N}@example.com";
         var response = AssertNo5xx(await client.SignUpAsync(email, Password, $"(650) 253-{suffix:0000}"));
-        Assert.Equal("/login", response.Headers.Location?.OriginalString);
+        Assert.Equal(FormClient.AfterSignUp, response.Headers.Location?.OriginalString);
         return (email, $"+1650253{suffix:0000}");
     }
 

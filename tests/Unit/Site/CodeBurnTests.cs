@@ -147,7 +147,7 @@ public sealed class CodeBurnTests : IAsyncLifetime
         site ??= _site;
         var email = $"owner-{Guid.NewGuid():N}@example.com";
         var owner = Client(site);
-        Assert.Equal("/login", (await owner.SignUpAsync(email, Password)).Headers.Location?.OriginalString);
+        Assert.Equal(FormClient.AfterSignUp, (await owner.SignUpAsync(email, Password)).Headers.Location?.OriginalString);
         for (var i = 0; i < 3; i++)
         {
             await owner.LogInAsync(email, "wrong password");

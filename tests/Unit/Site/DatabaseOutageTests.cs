@@ -247,7 +247,7 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
             ["DataProtection:KeyEncryptionKey"] = _key,
         });
         using var signedIn = site.NewClient();
-        Assert.Equal("/login", (await signedIn.SignUpAsync("prod@example.com", Password, "(650) 254-9901")).Headers.Location?.OriginalString);
+        Assert.Equal(FormClient.AfterSignUp, (await signedIn.SignUpAsync("prod@example.com", Password, "(650) 254-9901")).Headers.Location?.OriginalString);
         Assert.Equal("/", (await signedIn.LogInAsync("prod@example.com", Password)).Headers.Location?.OriginalString);
 
         _cluster.Stop();
@@ -289,7 +289,7 @@ public sealed class DatabaseOutageTests : IAsyncLifetime
         var email = $"user-{Guid.NewGuid():N}@example.com";
         using var browser = Browser(site);
         var response = await browser.SignUpAsync(email, Password, $"(650) 254-{suffix:0000}");
-        Assert.Equal("/login", response.Headers.Location?.OriginalString);
+        Assert.Equal(FormClient.AfterSignUp, response.Headers.Location?.OriginalString);
         return (email, $"+1650254{suffix:0000}");
     }
 

@@ -126,7 +126,7 @@ public sealed class KeyRingAttackTests : IAsyncLifetime
     {
         var email = $"user-{Guid.NewGuid():N}@example.com";
         using var browser = _site.NewClient();
-        Assert.Equal("/login", (await browser.SignUpAsync(email, Password)).Headers.Location?.OriginalString);
+        Assert.Equal(FormClient.AfterSignUp, (await browser.SignUpAsync(email, Password)).Headers.Location?.OriginalString);
         Assert.Equal("/", (await browser.LogInAsync(email, Password)).Headers.Location?.OriginalString);
         return email;
     }

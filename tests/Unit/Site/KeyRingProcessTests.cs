@@ -123,7 +123,7 @@ public sealed class KeyRingProcessTests : IAsyncLifetime
         {
             BaseAddress = site.BaseAddress,
         }, _ringCentral.LastCodeSentTo);
-        Assert.Equal("/login", (await browser.SignUpAsync(email, Password)).Headers.Location?.OriginalString);
+        Assert.Equal(FormClient.AfterSignUp, (await browser.SignUpAsync(email, Password)).Headers.Location?.OriginalString);
         Assert.Equal("/", (await browser.LogInAsync(email, Password)).Headers.Location?.OriginalString);
         return cookies.GetCookies(site.BaseAddress)["itf.auth"]!.Value;
     }

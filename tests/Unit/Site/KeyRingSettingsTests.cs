@@ -257,7 +257,7 @@ public sealed class KeyRingSettingsTests : IDisposable
     {
         var email = $"user-{Guid.NewGuid():N}@example.com";
         using var browser = site.NewClient();
-        Assert.Equal("/login", (await browser.SignUpAsync(email, Password)).Headers.Location?.OriginalString);
+        Assert.Equal(FormClient.AfterSignUp, (await browser.SignUpAsync(email, Password)).Headers.Location?.OriginalString);
         Assert.Equal("/", (await browser.LogInAsync(email, Password)).Headers.Location?.OriginalString);
     }
 

@@ -175,7 +175,7 @@ public sealed class MultiInstanceTests(MultiInstanceTests.TwoInstances sites) : 
         var email = $"user-{Guid.NewGuid():N}@example.com";
         var (onA, _) = Browser();
         var response = await onA.SignUpAsync(email, Password, $"(650) 253-{suffix:0000}");
-        Assert.Equal("/login", response.Headers.Location?.OriginalString);
+        Assert.Equal(FormClient.AfterSignUp, response.Headers.Location?.OriginalString);
         return (email, $"+1650253{suffix:0000}");
     }
 

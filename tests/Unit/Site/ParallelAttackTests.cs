@@ -68,7 +68,7 @@ public sealed class ParallelAttackTests : IAsyncLifetime
         var email = $"victim-{Guid.NewGuid():N}@example.com";
         using var client = _site.NewClient();
         var response = await client.SignUpAsync(email, Password);
-        Assert.Equal("/login", response.Headers.Location?.OriginalString);
+        Assert.Equal(FormClient.AfterSignUp, response.Headers.Location?.OriginalString);
         return email;
     }
 

@@ -294,7 +294,7 @@ public sealed class ProxyAndRedirectTests(ProxyAndRedirectTests.SharedSite share
     {
         var email = $"user-{Guid.NewGuid():N}@example.com";
         var response = await client.SignUpAsync(email, Password, NextPhone());
-        Assert.Equal("/login", response.Headers.Location?.OriginalString);
+        Assert.Equal(FormClient.AfterSignUp, response.Headers.Location?.OriginalString);
         return email;
     }
 }

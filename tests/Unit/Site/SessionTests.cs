@@ -161,7 +161,7 @@ public sealed partial class SessionTests : IAsyncLifetime
         var email = $"user-{Guid.NewGuid():N}@example.com";
         using var client = _site.NewClient();
         var suffix = Interlocked.Increment(ref _phone);
-        Assert.Equal("/login", (await client.SignUpAsync(email, Password, $"(650) 255-{suffix:0000}")).Headers.Location?.OriginalString);
+        Assert.Equal(FormClient.AfterSignUp, (await client.SignUpAsync(email, Password, $"(650) 255-{suffix:0000}")).Headers.Location?.OriginalString);
         return email;
     }
 

@@ -196,7 +196,7 @@ public sealed class SmsAbuseTests
 
         var signup = await client.SignUpAsync($"abroad-{Guid.NewGuid():N}@example.com", Password, "+44 7400 123456");
 
-        Assert.Equal("/login", signup.Headers.Location?.OriginalString);
+        Assert.Equal(FormClient.AfterSignUp, signup.Headers.Location?.OriginalString);
         Assert.Single(site.RingCentral.Messages, m => m.To == "+447400123456");
     }
 

@@ -58,7 +58,7 @@ public sealed class SqliteDiskFullTests : IAsyncLifetime
         var before = $"before-{Guid.NewGuid():N}@example.com";
         using (var browser = Browser())
         {
-            Assert.Equal("/login", (await browser.SignUpAsync(before, Password, "(650) 253-7101")).Headers.Location?.OriginalString);
+            Assert.Equal(FormClient.AfterSignUp, (await browser.SignUpAsync(before, Password, "(650) 253-7101")).Headers.Location?.OriginalString);
         }
 
         var filler = Path.Combine(_disk, "filler");
@@ -83,7 +83,7 @@ public sealed class SqliteDiskFullTests : IAsyncLifetime
         var after = $"after-{Guid.NewGuid():N}@example.com";
         using (var browser = Browser())
         {
-            Assert.Equal("/login", (await browser.SignUpAsync(after, Password, "(650) 253-7103")).Headers.Location?.OriginalString);
+            Assert.Equal(FormClient.AfterSignUp, (await browser.SignUpAsync(after, Password, "(650) 253-7103")).Headers.Location?.OriginalString);
             Assert.Equal("/", (await browser.LogInAsync(before, Password)).Headers.Location?.OriginalString);
         }
         var log = _site.Output;

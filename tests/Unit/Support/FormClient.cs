@@ -63,8 +63,22 @@ public sealed partial class FormClient(HttpClient http, Func<string, string?>? c
     public static IReadOnlyList<string> Flashes(string html) =>
         FlashPattern().Matches(html).Select(m => WebUtility.HtmlDecode(m.Groups[1].Value)).ToList();
 
-    /// <summary>Signs up and, as a person would, confirms the phone with the texted code. Returns the last answer:
-    /// the confirmation's redirect to /login, or the signup's own answer when it did not lead to /confirm-phone.</summary>
+    /// <summary>Where confirming the phone after signup leads: the page that shows the first recovery codes once.</summary>
+    public const string AfterSignUp = "/recovery-codes";
+
+    /// <summary>The recovery codes the last <see cref="SignUpAsync"/> was shown.</summary>
+    public IReadOnlyList<string> RecoveryCodes { get; private set; } = [];
+
+    [GeneratedRegex("<li><code>([2-9A-Z]{5}-[2-9A-Z]{5})</code></li>")]
+    private static partial Regex RecoveryCodePattern();
+
+    /// <summary>The recovery codes a page shows.</summary>
+    public static IReadOnlyList<string> RecoveryCodesIn(string html) =>
+        RecoveryCodePattern().Matches(html).Select(m => m.Groups[1].Value).ToList();
+
+    /// <summary>Signs up and, as a person would, confirms the phone with the texted code and reads the recovery codes
+    /// shown next (<see cref="RecoveryCodes"/>). Returns the confirmation's redirect to <see cref="AfterSignUp"/>, or the
+    /// signup's own answer when it did not lead to /confirm-phone.</summary>
     public async Task<HttpResponseMessage> SignUpAsync(string email, string password, string phone = "(650) 253-0000", string firstName = "Ada")
     {
         var signup = await PostFormAsync("/signup",
@@ -75,7 +89,12 @@ public sealed partial class FormClient(HttpClient http, Func<string, string?>? c
             return signup;
         }
         var code = codeSentTo(Phones.ToE164(phone)!) ?? throw new InvalidOperationException($"No code was texted to {phone}.");
-        return await PostFormAsync("/confirm-phone", ("Input.Email", email), ("Input.Code", code));
+        var confirmed = await PostFormAsync("/confirm-phone", ("Input.Email", email), ("Input.Code", code));
+        if (confirmed.Headers.Location?.OriginalString == AfterSignUp)
+        {
+            RecoveryCodes = RecoveryCodesIn(await Http.GetStringAsync(new Uri(AfterSignUp, UriKind.Relative)));
+        }
+        return confirmed;
     }
 
     public Task<HttpResponseMessage> LogInAsync(string email, string password) =>

@@ -21,6 +21,7 @@ public class IndexModel(TwoFactorUserManager users, TwoFactorSignInManager signI
     public int PageNumber { get; private set; } = 1;
     public bool HasOlder { get; private set; }
     public IReadOnlyList<UserSession> Sessions { get; private set; } = [];
+    public int RecoveryCodesLeft { get; private set; }
 
     /// <summary>The session this page was requested with.</summary>
     public string? CurrentSessionId => SessionIds.Current(HttpContext);
@@ -36,6 +37,7 @@ public class IndexModel(TwoFactorUserManager users, TwoFactorSignInManager signI
         Events = await events.ListAsync(me.Id, PageNumber, PageSize, HttpContext.RequestAborted);
         HasOlder = await events.CountAsync(me.Id, HttpContext.RequestAborted) > PageNumber * PageSize;
         Sessions = await users.ListSessionsAsync(me);
+        RecoveryCodesLeft = await users.CountRecoveryCodesAsync(me);
         return Page();
     }
 
