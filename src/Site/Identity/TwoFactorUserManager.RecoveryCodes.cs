@@ -111,4 +111,23 @@ public partial class TwoFactorUserManager
         var normalized = RecoveryCodeFormat.Normalize(code) ?? "";
         return RecoveryCodeStore.TryUseRecoveryCodeAsync(userId, RecoveryCodeHasher.HashRecoveryCode(userId, normalized), CancellationToken);
     }
+
+    /// <summary>Unlocks a locked account with a recovery code (the phone that would get the unlock code may be gone). A
+    /// wrong code is recorded; an open account is told so and keeps its codes.</summary>
+    public virtual async Task<UnlockResult> UnlockWithRecoveryCodeAsync(TwoFactorUser user, string? code)
+    {
+        ArgumentNullException.ThrowIfNull(user);
+        if (!await IsLockedOutAsync(user))
+        {
+            return UnlockResult.NotLocked;
+        }
+        if (await UseRecoveryCodeAsync(user, code) != RecoveryCodeResult.Used)
+        {
+            return UnlockResult.Wrong;
+        }
+        await UnlockAsync(user);
+        await RecordEventAsync(user, SecurityEventKinds.UnlockedWithRecoveryCode);
+        await Codes.SendNoticeAsync(user.PhoneNumber, "Your account was just unlocked with a recovery code.");
+        return UnlockResult.Unlocked;
+    }
 }

@@ -14,6 +14,12 @@ public static class SmsMessages
     /// <summary>The message for a code that did not work, from its state read just before the consuming call.</summary>
     public static string CodeRejected(CodeState stateBefore) => stateBefore == CodeState.Expired ? ExpiredCode : InvalidCode;
 
+    public const string MalformedRecoveryCode = "Enter one of your recovery codes: 10 letters and digits, like ABCDE-23456.";
+    public const string WrongRecoveryCode =
+        "That recovery code is not right, or was already used. Each code works once; check it and try another of your codes.";
+    public const string UnlockedWithRecoveryCode =
+        "Your account is unlocked. That recovery code is now used up. Please log in.";
+
     public const string WrongLogin = "Wrong user name and password combination. Please try again.";
 
     public static string ConfirmPhoneSent(string? maskedPhone) =>

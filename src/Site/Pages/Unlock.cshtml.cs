@@ -12,8 +12,16 @@ public class UnlockModel(TwoFactorUserManager users) : PageModel
 {
     public const string ResendAnswer = "If that account is locked, a new verification code was sent to its mobile phone.";
 
+    public const string RecoveryCodeMode = "recovery-code";
+
     [BindProperty]
     public InputModel Input { get; set; } = new();
+
+    /// <summary><c>recovery-code</c>: the form that takes a recovery code instead of the texted code.</summary>
+    [BindProperty(SupportsGet = true, Name = "with")]
+    public string? With { get; set; }
+
+    public bool WithRecoveryCode => string.Equals(With, RecoveryCodeMode, StringComparison.Ordinal);
 
     public void OnGet()
     {
@@ -50,6 +58,36 @@ public class UnlockModel(TwoFactorUserManager users) : PageModel
         }
     }
 
+    /// <summary>Unlocks with a recovery code, for when the phone is gone. An unknown email or an open account answers as
+    /// the texted code's form does; a wrong code is recorded (the account is locked, so it is not counted).</summary>
+    public async Task<IActionResult> OnPostRecoveryAsync()
+    {
+        With = RecoveryCodeMode;
+        ModelState.Remove("Input.Code");
+        if (!RecoveryCodeFormat.IsWellFormed(Input.RecoveryCode))
+        {
+            ModelState.AddModelError("Input.RecoveryCode", SmsMessages.MalformedRecoveryCode);
+        }
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+        TempData.RememberEmail(Input.Email);
+        var user = await users.FindByEmailAsync(Input.Email);
+        switch (user is null ? UnlockResult.NotLocked : await users.UnlockWithRecoveryCodeAsync(user, Input.RecoveryCode))
+        {
+            case UnlockResult.Unlocked:
+                TempData.Info(SmsMessages.UnlockedWithRecoveryCode);
+                return RedirectToPage("/Login");
+            case UnlockResult.NotLocked:
+                TempData.Info("Please login.");
+                return RedirectToPage("/Login");
+            default:
+                TempData.Error(SmsMessages.WrongRecoveryCode);
+                return RedirectToPage(new { with = RecoveryCodeMode });
+        }
+    }
+
     /// <summary>Texts a new unlock code, but only to a locked account; the answer is the same either way.</summary>
     public async Task<IActionResult> OnPostResendAsync()
     {
@@ -80,5 +118,9 @@ public class UnlockModel(TwoFactorUserManager users) : PageModel
         [VerificationCode]
         [Display(Name = "Verification code")]
         public string? Code { get; set; }
+
+        [StringLength(40)]
+        [Display(Name = "Recovery code")]
+        public string? RecoveryCode { get; set; }
     }
 }

@@ -15,7 +15,16 @@ public sealed class UnlockPage(IPage page) : PageObject(page)
     public static string StillLocked(string masked) =>
         $"Your account is temporarily locked. Enter the verification code sent to your mobile phone number {masked}, or click Resend code to get a new one.";
 
+    public const string WithRecoveryCodePath = "/unlock?with=recovery-code";
+    public const string UnlockedWithRecoveryCode = "Your account is unlocked. That recovery code is now used up. Please log in.";
+    public const string WrongRecoveryCode =
+        "That recovery code is not right, or was already used. Each code works once; check it and try another of your codes.";
+
     public ILocator Email => Field("Email");
+    public ILocator RecoveryCode => Field("Recovery code");
+    public ILocator UseRecoveryCodeLink => Main.GetByRole(AriaRole.Link, new() { Name = "Lost your phone? Use a recovery code", Exact = true });
+    public ILocator UseTextedCodeLink => Main.GetByRole(AriaRole.Link, new() { Name = "Use the code texted to your phone instead", Exact = true });
+    public ILocator UnlockWithRecoveryCodeButton => Button("Unlock with a recovery code");
     public ILocator Code => Field("Verification code");
     public ILocator UnlockButton => Button("Unlock");
     public ILocator ResendButton => Button("Resend code");
@@ -32,6 +41,18 @@ public sealed class UnlockPage(IPage page) : PageObject(page)
 
         await Code.FillAsync(code);
         await UnlockButton.ClickAsync();
+    }
+
+    /// <summary>On the recovery-code form, submits <paramref name="code"/>; the email is typed only when given.</summary>
+    public async Task SubmitRecoveryCodeAsync(string code, string? email = null)
+    {
+        if (email is not null)
+        {
+            await Email.FillAsync(email);
+        }
+
+        await RecoveryCode.FillAsync(code);
+        await UnlockWithRecoveryCodeButton.ClickAsync();
     }
 
     public async Task ResendAsync(string? email = null)

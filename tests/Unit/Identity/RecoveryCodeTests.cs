@@ -188,6 +188,41 @@ public abstract class RecoveryCodeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnlocksALockedAccountOnceAndLeavesAnOpenOneAndItsCodesAlone()
+    {
+        var user = await _host.CreateUserAsync();
+        var codes = await GenerateAsync(user);
+        await using (var scope = _host.NewScope())
+        {
+            Assert.Equal(UnlockResult.NotLocked, await scope.Users.UnlockWithRecoveryCodeAsync(await scope.LoadAsync(user), codes[0]));
+        }
+        Assert.Equal(10, await CountAsync(user));
+        await LockAsync(user);
+
+        await using (var scope = _host.NewScope())
+        {
+            var loaded = await scope.LoadAsync(user);
+            Assert.Equal(UnlockResult.Wrong, await scope.Users.UnlockWithRecoveryCodeAsync(loaded, "AAAAA-AAAAA"));
+            Assert.True(await scope.Users.IsLockedOutAsync(loaded));
+            Assert.Equal(UnlockResult.Unlocked, await scope.Users.UnlockWithRecoveryCodeAsync(loaded, codes[0]));
+        }
+
+        var reloaded = await _host.ReloadAsync(user);
+        Assert.Null(reloaded.LockoutEndUtc);
+        Assert.Equal(0, reloaded.AccessFailedCount);
+        Assert.Equal(9, await CountAsync(user));
+        await LockAsync(user);
+        await using (var scope = _host.NewScope())
+        {
+            Assert.Equal(UnlockResult.Wrong, await scope.Users.UnlockWithRecoveryCodeAsync(await scope.LoadAsync(user), codes[0]));
+        }
+        await using var check = _host.NewScope();
+        var kinds = await check.Db.SecurityEvents.Where(e => e.UserId == user.Id).Select(e => e.Kind).ToListAsync();
+        Assert.Single(kinds, k => k == SecurityEventKinds.UnlockedWithRecoveryCode);
+        Assert.Equal(2, kinds.Count(k => k == SecurityEventKinds.RecoveryCodeFailed));
+    }
+
+    [Fact]
     public void NormalizingAcceptsOnlyTenCharactersOfTheAlphabet()
     {
         Assert.Equal("ABCDE23456", RecoveryCodeFormat.Normalize("abcde-23456"));
@@ -201,6 +236,17 @@ public abstract class RecoveryCodeTests : IAsyncLifetime
     }
 
     private Task<IReadOnlyList<string>> GenerateAsync(TwoFactorUser user) => GenerateAsync(user, _host);
+
+    private async Task LockAsync(TwoFactorUser user)
+    {
+        await using var scope = _host.NewScope();
+        var loaded = await scope.LoadAsync(user);
+        for (var i = 0; i < 3; i++)
+        {
+            await scope.Users.RecordFailedPasswordAsync(loaded);
+        }
+        Assert.True(await scope.Users.IsLockedOutAsync(loaded));
+    }
 
     private static async Task<IReadOnlyList<string>> GenerateAsync(TwoFactorUser user, IdentityHost host)
     {

@@ -114,6 +114,22 @@ public sealed partial class EnumerationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UnlockWithARecoveryCodeAnswersTheSameForAnOpenAccountAndAnUnknownEmail()
+    {
+        var open = await SignUpAsync();
+        var unknown = $"nobody-{Guid.NewGuid():N}@example.com";
+
+        var a = await AnswerAsync("/unlock?with=recovery-code", open, [("Input.Email", open), ("Input.RecoveryCode", "ABCDE-23456")], "/unlock?handler=Recovery&with=recovery-code");
+        var b = await AnswerAsync("/unlock?with=recovery-code", unknown, [("Input.Email", unknown), ("Input.RecoveryCode", "ABCDE-23456")], "/unlock?handler=Recovery&with=recovery-code");
+
+        Assert.Equal(a, b);
+        Assert.Contains("Please login.", a, StringComparison.Ordinal);
+        // An open account's codes are not touched by the unlock form.
+        Assert.Equal(10, await _site.WithDbAsync(db => Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.CountAsync(
+            db.RecoveryCodes, c => db.Users.Any(u => u.Id == c.UserId && u.Email == open))));
+    }
+
+    [Fact]
     public async Task ConfirmPhoneAnswersTheSameForAnUnconfirmedAccountAConfirmedOneAndAnUnknownEmail()
     {
         var unconfirmed = await SignUpUnconfirmedAsync();
