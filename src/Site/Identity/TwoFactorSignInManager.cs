@@ -62,6 +62,34 @@ public class TwoFactorSignInManager(
         return result;
     }
 
+    /// <summary>A recovery code in place of the texted sign-in code (the phone may be gone). Unlike Identity's, a locked
+    /// account is refused before the code is tried (and keeps it), and a wrong code counts toward the lock like a wrong
+    /// password (<see cref="TwoFactorUserManager.RedeemTwoFactorRecoveryCodeAsync"/>); the one that locks is reported so.</summary>
+    public override async Task<SignInResult> TwoFactorRecoveryCodeSignInAsync(string recoveryCode)
+    {
+        var user = await GetTwoFactorAuthenticationUserAsync();
+        if (user is null)
+        {
+            return SignInResult.Failed;
+        }
+        if (await _users.IsLockedOutAsync(user))
+        {
+            return new LockedOutSignInResult(lockedByThisAttempt: false);
+        }
+        var result = await base.TwoFactorRecoveryCodeSignInAsync(recoveryCode);
+        if (result.Succeeded)
+        {
+            await _users.RecordEventAsync(user, SecurityEventKinds.SignedInWithRecoveryCode);
+            return result;
+        }
+        return _users.LastFailedAttempt switch
+        {
+            FailedAttemptOutcome.LockedNow => new LockedOutSignInResult(lockedByThisAttempt: true),
+            FailedAttemptOutcome.AlreadyLocked => new LockedOutSignInResult(lockedByThisAttempt: false),
+            _ => result,
+        };
+    }
+
     /// <summary>The password step under the lockout rule (<see cref="TwoFactorUserManager.CheckPasswordWithLockoutAsync"/>):
     /// counted before it is compared, so neither a locked account nor a burst of parallel guesses gets a password compared
     /// past the limit.</summary>

@@ -130,4 +130,56 @@ public partial class TwoFactorUserManager
         await Codes.SendNoticeAsync(user.PhoneNumber, "Your account was just unlocked with a recovery code.");
         return UnlockResult.Unlocked;
     }
+
+    /// <summary>
+    /// Resets the password with a recovery code, for any email (the form anyone can post): one hash slot for the whole
+    /// step, the same DELETE for an unknown email (<see cref="Nobody"/>) as for a real one, and one password hash on every
+    /// path (the new password's, or the dummy check). A right code sets the password, clears the lock, ends every session
+    /// and is recorded; a wrong one counts toward the lock like a wrong password, and the attempt that locks texts the
+    /// unlock code, as a wrong password at /login does. The page answers every failure alike.
+    /// </summary>
+    public virtual async Task<RecoveryCodeResult> ResetPasswordWithRecoveryCodeAsync(TwoFactorUser? user, string? code, string newPassword)
+    {
+        var result = await Hashing.RunAsync(async () =>
+        {
+            if (user is null)
+            {
+                await TryUseRecoveryCodeAsync(Nobody.Id, code);
+                DummyCheck.Verify(newPassword);
+                return RecoveryCodeResult.Wrong;
+            }
+            var used = await UseRecoveryCodeAsync(user, code);
+            if (used != RecoveryCodeResult.Used)
+            {
+                DummyCheck.Verify(newPassword);
+                return used;
+            }
+            // The page checked the new password against the validators before the code was spent on it.
+            var set = await UpdatePasswordHash(user, newPassword, validatePassword: true);
+            if (set.Succeeded)
+            {
+                set = await UpdateUserAsync(user);
+            }
+            return set.Succeeded ? RecoveryCodeResult.Used : RecoveryCodeResult.Wrong;
+        });
+        if (user is null)
+        {
+            return result;
+        }
+        if (result == RecoveryCodeResult.Used)
+        {
+            await UnlockAsync(user);
+            await EndSessionsAsync(user);
+            await RecordEventAsync(user, SecurityEventKinds.PasswordResetWithRecoveryCode);
+            await Codes.SendNoticeAsync(user.PhoneNumber, "Your password was just reset with a recovery code.");
+        }
+        else if (result == RecoveryCodeResult.LockedNow)
+        {
+            await SendCodeForNewLockAsync(user);
+        }
+        return result;
+    }
+
+    private DummyPasswordCheck DummyCheck =>
+        (DummyPasswordCheck?)ServiceProvider.GetService(typeof(DummyPasswordCheck)) ?? new DummyPasswordCheck(PasswordHasher);
 }

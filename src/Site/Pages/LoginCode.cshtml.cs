@@ -20,6 +20,14 @@ public class LoginCodeModel(TwoFactorSignInManager signIn, TwoFactorUserManager 
 
     private string? LocalReturnUrl => Url.IsLocalUrl(ReturnUrl) ? ReturnUrl : null;
 
+    public const string RecoveryCodeMode = "recovery-code";
+
+    /// <summary><c>recovery-code</c>: the form that takes a recovery code instead of the texted code.</summary>
+    [BindProperty(SupportsGet = true, Name = "with")]
+    public string? With { get; set; }
+
+    public bool WithRecoveryCode => string.Equals(With, RecoveryCodeMode, StringComparison.Ordinal);
+
     public async Task<IActionResult> OnGetAsync() =>
         await signIn.GetTwoFactorAuthenticationUserAsync() is null ? StartOver() : Page();
 
@@ -42,17 +50,52 @@ public class LoginCodeModel(TwoFactorSignInManager signIn, TwoFactorUserManager 
         }
         if (result.IsLockedOut)
         {
-            if (users.LastFailedAttempt == FailedAttemptOutcome.LockedNow)
-            {
-                await signIn.SignOutAsync();
-                return await LoginModel.LockedNowAsync(users, user, TempData, HttpContext.RequestAborted);
-            }
-            TempData.Info(SmsMessages.StillLocked(Sms.PhoneMask.Mask(user.PhoneNumber)));
-            TempData.RememberEmail(user.Email);
-            return RedirectToPage("/Unlock");
+            return await LockedAsync(user);
         }
         TempData.Error(SmsMessages.CodeRejected(state));
         return RedirectToPage(new { ReturnUrl = LocalReturnUrl });
+    }
+
+    /// <summary>A recovery code instead of the texted code (the phone is gone). It never remembers the browser: the next
+    /// sign-in asks for a code again. A wrong one counts toward the lock like a wrong password.</summary>
+    public async Task<IActionResult> OnPostRecoveryAsync()
+    {
+        var user = await signIn.GetTwoFactorAuthenticationUserAsync();
+        if (user is null)
+        {
+            return StartOver();
+        }
+        With = RecoveryCodeMode;
+        ModelState.Remove("Input.Code");
+        if (!RecoveryCodeFormat.IsWellFormed(Input.RecoveryCode))
+        {
+            ModelState.AddModelError("Input.RecoveryCode", SmsMessages.MalformedRecoveryCode);
+            return Page();
+        }
+        var result = await signIn.TwoFactorRecoveryCodeSignInAsync(Input.RecoveryCode!);
+        if (result.Succeeded)
+        {
+            return LocalRedirect(LocalReturnUrl ?? "/");
+        }
+        if (result.IsLockedOut)
+        {
+            return await LockedAsync(user);
+        }
+        TempData.Error(SmsMessages.WrongRecoveryCode);
+        return RedirectToPage(new { ReturnUrl = LocalReturnUrl, with = RecoveryCodeMode });
+    }
+
+    /// <summary>A wrong code locked the account (this attempt texts the unlock code) or it already was: to /unlock.</summary>
+    private async Task<IActionResult> LockedAsync(TwoFactorUser user)
+    {
+        if (users.LastFailedAttempt == FailedAttemptOutcome.LockedNow)
+        {
+            await signIn.SignOutAsync();
+            return await LoginModel.LockedNowAsync(users, user, TempData, HttpContext.RequestAborted);
+        }
+        TempData.Info(SmsMessages.StillLocked(Sms.PhoneMask.Mask(user.PhoneNumber)));
+        TempData.RememberEmail(user.Email);
+        return RedirectToPage("/Unlock");
     }
 
     public async Task<IActionResult> OnPostResendAsync()
@@ -85,6 +128,10 @@ public class LoginCodeModel(TwoFactorSignInManager signIn, TwoFactorUserManager 
         [VerificationCode]
         [Display(Name = "Verification code")]
         public string? Code { get; set; }
+
+        [StringLength(40)]
+        [Display(Name = "Recovery code")]
+        public string? RecoveryCode { get; set; }
 
         [Display(Name = "Remember this browser for 30 days")]
         public bool RememberBrowser { get; set; }

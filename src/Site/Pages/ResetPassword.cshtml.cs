@@ -25,6 +25,11 @@ public class ResetPasswordModel(TwoFactorUserManager users) : PageModel
 
     public bool OnCodeStep => string.Equals(Step, "code", StringComparison.Ordinal);
 
+    public const string RecoveryCodeStep = "recovery-code";
+
+    /// <summary>True on the form that takes a recovery code instead of a texted code (the phone is gone).</summary>
+    public bool OnRecoveryCodeStep => string.Equals(Step, RecoveryCodeStep, StringComparison.Ordinal);
+
     public void OnGet()
     {
         Input.Email = this.RememberedEmail() ?? "";
@@ -37,6 +42,53 @@ public class ResetPasswordModel(TwoFactorUserManager users) : PageModel
     public async Task<IActionResult> OnPostResetAsync()
     {
         Step = "code";
+        ModelState.Remove("Input.RecoveryCode");
+        var user = await CheckNewPasswordAsync();
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        TempData.RememberEmail(Input.Email);
+        // The same answer and the same hashing work whatever the email and whatever became of the code.
+        if (await users.ResetPasswordWithCodeAsync(user, Input.Code!, Input.NewPassword!) != CodeCheckResult.Valid)
+        {
+            return CodeFailed(SmsMessages.InvalidCode);
+        }
+        TempData.Info("Password changed successfully. Please log in with your new password.");
+        return RedirectToPage("/Login");
+    }
+
+    /// <summary>Step 2 with a recovery code instead of the texted code. Every failure (unknown email, wrong or used code,
+    /// the attempt that locks, a locked account) answers the same sentence after the same work.</summary>
+    public async Task<IActionResult> OnPostRecoveryAsync()
+    {
+        Step = RecoveryCodeStep;
+        ModelState.Remove("Input.Code");
+        if (!RecoveryCodeFormat.IsWellFormed(Input.RecoveryCode))
+        {
+            ModelState.AddModelError("Input.RecoveryCode", SmsMessages.MalformedRecoveryCode);
+        }
+        var user = await CheckNewPasswordAsync();
+        if (!ModelState.IsValid)
+        {
+            return Page();
+        }
+
+        TempData.RememberEmail(Input.Email);
+        if (await users.ResetPasswordWithRecoveryCodeAsync(user, Input.RecoveryCode, Input.NewPassword!) != RecoveryCodeResult.Used)
+        {
+            TempData.Error(SmsMessages.WrongRecoveryCode);
+            return RedirectToPage(new { step = RecoveryCodeStep });
+        }
+        TempData.Info("Password changed successfully. That recovery code is now used up. Please log in with your new password.");
+        return RedirectToPage("/Login");
+    }
+
+    /// <summary>The new password's checks, made before any code is spent on it; the account of the email, if any and if
+    /// the form is valid so far.</summary>
+    private async Task<TwoFactorUser?> CheckNewPasswordAsync()
+    {
         if (string.IsNullOrEmpty(Input.NewPassword))
         {
             ModelState.AddModelError("Input.NewPassword", "Choose a new password.");
@@ -58,24 +110,12 @@ public class ResetPasswordModel(TwoFactorUserManager users) : PageModel
                 }
             }
         }
-        if (!ModelState.IsValid)
-        {
-            return Page();
-        }
-
-        TempData.RememberEmail(Input.Email);
-        // The same answer and the same hashing work whatever the email and whatever became of the code.
-        if (await users.ResetPasswordWithCodeAsync(user, Input.Code!, Input.NewPassword!) != CodeCheckResult.Valid)
-        {
-            return CodeFailed(SmsMessages.InvalidCode);
-        }
-        TempData.Info("Password changed successfully. Please log in with your new password.");
-        return RedirectToPage("/Login");
+        return user;
     }
 
     private async Task<IActionResult> SendAsync()
     {
-        foreach (var key in new[] { "Input.Code", "Input.NewPassword", "Input.ConfirmPassword" })
+        foreach (var key in new[] { "Input.Code", "Input.NewPassword", "Input.ConfirmPassword", "Input.RecoveryCode" })
         {
             ModelState.Remove(key);
         }
@@ -113,6 +153,10 @@ public class ResetPasswordModel(TwoFactorUserManager users) : PageModel
         [VerificationCode]
         [Display(Name = "Verification code")]
         public string? Code { get; set; }
+
+        [StringLength(40)]
+        [Display(Name = "Recovery code")]
+        public string? RecoveryCode { get; set; }
 
         [StringLength(1024, ErrorMessage = "Passwords must be at most 128 characters.")]
         [Display(Name = "New password")]

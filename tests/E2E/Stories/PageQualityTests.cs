@@ -13,7 +13,7 @@ public sealed class PageQualityTests(BrowserFixture browser, SiteFixture site, I
     private static readonly string[] SignedOutPaths =
     [
         "/", "/signup", "/login", "/unlock", "/reset-password", "/reset-password?step=code", "/about", "/confirm-phone",
-        "/recovery-codes",
+        "/recovery-codes", "/unlock?with=recovery-code", "/reset-password?step=recovery-code",
     ];
 
     public static TheoryData<string> Paths { get; } = Rows(SignedOutPaths);

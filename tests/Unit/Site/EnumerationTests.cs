@@ -130,6 +130,26 @@ public sealed partial class EnumerationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ResetWithARecoveryCodeAnswersTheSameForARealAndAnUnknownEmail()
+    {
+        var known = await SignUpAsync();
+        var unknown = $"nobody-{Guid.NewGuid():N}@example.com";
+
+        var answers = new List<string>();
+        // A wrong code, the wrong code that locks (and texts the owner), a wrong code while locked, and an unknown email.
+        foreach (var email in new[] { known, known, known, known, unknown })
+        {
+            answers.Add(await AnswerAsync("/reset-password?step=recovery-code", email, RecoveryResetFields(email), "/reset-password?handler=Recovery"));
+        }
+
+        Assert.All(answers, a => Assert.Equal(answers[0], a));
+        Assert.Contains("That recovery code is not right, or was already used.", answers[0], StringComparison.Ordinal);
+    }
+
+    internal static (string, string)[] RecoveryResetFields(string email) =>
+        [("step", "recovery-code"), ("Input.Email", email), ("Input.RecoveryCode", "ABCDE-23456"), ("Input.NewPassword", "a brand new password"), ("Input.ConfirmPassword", "a brand new password")];
+
+    [Fact]
     public async Task ConfirmPhoneAnswersTheSameForAnUnconfirmedAccountAConfirmedOneAndAnUnknownEmail()
     {
         var unconfirmed = await SignUpUnconfirmedAsync();

@@ -28,6 +28,19 @@ public sealed class EnumerationTimingTests
             EnumerationTests.ResetFields, postsPerTiming: 2));
     }
 
+    /// <summary>Reset with a recovery code: the same DELETE and one password hash on every path (the dummy hash for a
+    /// wrong code or an unknown email). The real account locks after three and stays locked: its answer does not change.</summary>
+    [Fact]
+    public async Task ResetWithARecoveryCodeTakesAsLongForARealEmailAsForAnUnknownOne()
+    {
+        await using var site = await ProductionHashingSiteAsync();
+        var known = await EnumerationTests.SignUpAsync(site);
+        var unknown = $"nobody-{Guid.NewGuid():N}@example.com";
+
+        await AssertSimilarAsync(() => MedianTimingsAsync(site, "/reset-password?step=recovery-code", "/reset-password?handler=Recovery", known, unknown,
+            EnumerationTests.RecoveryResetFields, postsPerTiming: 2));
+    }
+
     [Fact]
     public async Task ConfirmPhoneTakesAsLongForAnUnconfirmedAccountAsForAnUnknownEmail()
     {
