@@ -142,11 +142,18 @@ public partial class TwoFactorUserManager(
     /// the move. Both texts belong to one request, so the second skips the cooldown the first just started (the hourly
     /// and daily caps still count both).
     /// </summary>
-    public virtual async Task<PhoneChangeStart> StartPhoneChangeAsync(TwoFactorUser user, string newPhone, CancellationToken cancellationToken = default)
+    public virtual Task<PhoneChangeStart> StartPhoneChangeAsync(TwoFactorUser user, string newPhone, CancellationToken cancellationToken = default) =>
+        StartPhoneChangeAsync(user, newPhone, approveWithRecoveryCode: false, cancellationToken);
+
+    /// <summary><see cref="StartPhoneChangeAsync(TwoFactorUser, string, CancellationToken)"/>, or, with
+    /// <paramref name="approveWithRecoveryCode"/> (the current phone is gone), only the new number's code: the move is then
+    /// approved with a recovery code (<see cref="ChangePhoneAsync"/>) and nothing is texted to the current number.</summary>
+    public virtual async Task<PhoneChangeStart> StartPhoneChangeAsync(TwoFactorUser user, string newPhone, bool approveWithRecoveryCode,
+        CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
         string? approvalSentTo = null;
-        if (NeedsApproval(user, newPhone))
+        if (NeedsApproval(user, newPhone) && !approveWithRecoveryCode)
         {
             var approval = await SendCodeAsync(user, CodePurposes.ApprovePhoneChangePrefix + newPhone, ignoreCooldown: false, cancellationToken);
             if (!approval.Sent)
@@ -165,12 +172,31 @@ public partial class TwoFactorUserManager(
     /// lock like a wrong password; either code once tried is used up. Both numbers get a notice of the change, whatever
     /// <c>TwoFactor:Notices</c> says.
     /// </summary>
-    public virtual async Task<PhoneChangeResult> ChangePhoneAsync(TwoFactorUser user, string newPhone, string newNumberCode, string? approvalCode)
+    /// <param name="approvalIsRecoveryCode">The approval is one of the account's recovery codes (the current phone is
+    /// gone) instead of the code texted to the current number; it is used up once tried, like the texted codes.</param>
+    public virtual async Task<PhoneChangeResult> ChangePhoneAsync(TwoFactorUser user, string newPhone, string newNumberCode, string? approvalCode,
+        bool approvalIsRecoveryCode = false)
     {
         ArgumentNullException.ThrowIfNull(user);
         if (await IsLockedOutAsync(user))
         {
             return PhoneChangeResult.Locked;
+        }
+        if (approvalIsRecoveryCode && NeedsApproval(user, newPhone))
+        {
+            // UseRecoveryCodeAsync counts a wrong code toward the lock itself.
+            switch (await UseRecoveryCodeAsync(user, approvalCode))
+            {
+                case RecoveryCodeResult.LockedNow:
+                    return PhoneChangeResult.LockedNow;
+                case RecoveryCodeResult.Locked:
+                    return PhoneChangeResult.Locked;
+                case RecoveryCodeResult.Wrong:
+                    return PhoneChangeResult.WrongCode;
+            }
+            return (await ApplyPhoneChangeAsync(user, newPhone, newNumberCode, SecurityEventKinds.PhoneChangedWithRecoveryCode)).Succeeded
+                ? PhoneChangeResult.Changed
+                : await CountWrongCodeAsync(user);
         }
         // Codes.CheckAsync, not CheckCodeAsync: CountWrongCodeAsync records the wrong code, which must show once in the activity.
         if (NeedsApproval(user, newPhone)
@@ -199,14 +225,15 @@ public partial class TwoFactorUserManager(
 
     /// <summary>Identity's change (code checked by our provider, number set and confirmed, new security stamp), recorded;
     /// a real change is announced to the old number and the new one.</summary>
-    private async Task<IdentityResult> ApplyPhoneChangeAsync(TwoFactorUser user, string phoneNumber, string token)
+    private async Task<IdentityResult> ApplyPhoneChangeAsync(TwoFactorUser user, string phoneNumber, string token,
+        string changedEvent = SecurityEventKinds.PhoneChanged)
     {
         var old = user.PhoneNumber;
         var result = await base.ChangePhoneNumberAsync(user, phoneNumber, token);
         if (result.Succeeded)
         {
             var changed = !string.Equals(old, phoneNumber, StringComparison.Ordinal);
-            await RecordEventAsync(user, changed ? SecurityEventKinds.PhoneChanged : SecurityEventKinds.PhoneConfirmed);
+            await RecordEventAsync(user, changed ? changedEvent : SecurityEventKinds.PhoneConfirmed);
             if (changed)
             {
                 const string Notice = "The mobile phone number of your account was just changed.";

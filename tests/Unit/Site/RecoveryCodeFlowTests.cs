@@ -115,6 +115,56 @@ public sealed class RecoveryCodeFlowTests : IAsyncLifetime
         Assert.Equal(codes.Count, await CountAsync(email));
     }
 
+    [Fact]
+    public async Task ARecoveryCodeApprovesAPhoneChangeWhenTheCurrentPhoneIsGone()
+    {
+        using var client = _site.NewClient();
+        var email = NewEmail();
+        await client.SignUpAsync(email, Password, "(650) 253-0041");
+        var codes = client.RecoveryCodes;
+        await client.LogInAsync(email, Password);
+        var textsToOld = _site.RingCentral.Messages.Count(m => m.To == "+16502530041");
+
+        var started = await client.PostFormAsync("/account/phone",
+            ("Input.Phone", "(650) 253-0042"), ("Input.CurrentPassword", Password), ("Input.LostCurrentPhone", "true"));
+        Assert.Equal("/account/phone", started.Headers.Location?.OriginalString);
+        var form = await client.FollowAsync(started);
+        Assert.Contains("Enter it and one of your recovery codes", form, StringComparison.Ordinal);
+        Assert.Contains("Input_RecoveryCode", form, StringComparison.Ordinal);
+        Assert.DoesNotContain("Input_CurrentPhoneCode", form, StringComparison.Ordinal);
+        Assert.Equal(textsToOld, _site.RingCentral.Messages.Count(m => m.To == "+16502530041")); // nothing to the lost phone
+
+        var changed = await client.PostFormAsync("/account/phone",
+            [new("Input.Code", _site.RingCentral.LastCodeSentTo("+16502530042")!), new("Input.RecoveryCode", codes[9])], "/account/phone?handler=Confirm");
+
+        Assert.Equal("/account", changed.Headers.Location?.OriginalString);
+        Assert.Equal("+16502530042", (await _site.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == email))).PhoneNumber);
+        Assert.Equal(9, await CountAsync(email));
+        var events = await EventsAsync(email);
+        Assert.Contains(SecurityEventKinds.PhoneChangedWithRecoveryCode, events);
+        Assert.DoesNotContain(SecurityEventKinds.PhoneChanged, events);
+    }
+
+    [Fact]
+    public async Task AWrongRecoveryCodeChangesNoPhoneAndCountsTowardTheLock()
+    {
+        using var client = _site.NewClient();
+        var email = NewEmail();
+        await client.SignUpAsync(email, Password, "(650) 253-0043");
+        await client.LogInAsync(email, Password);
+        await client.PostFormAsync("/account/phone",
+            ("Input.Phone", "(650) 253-0044"), ("Input.CurrentPassword", Password), ("Input.LostCurrentPhone", "true"));
+
+        var wrong = await client.PostFormAsync("/account/phone",
+            [new("Input.Code", _site.RingCentral.LastCodeSentTo("+16502530044")!), new("Input.RecoveryCode", "ABCDE-23456")], "/account/phone?handler=Confirm");
+
+        Assert.Equal("/account/phone", wrong.Headers.Location?.OriginalString);
+        var user = await _site.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == email));
+        Assert.Equal("+16502530043", user.PhoneNumber);
+        Assert.Equal(1, user.AccessFailedCount);
+        Assert.Equal(10, await CountAsync(email));
+    }
+
     private async Task TurnOnSignInCodeAsync(string email)
     {
         await using var scope = _site.Services.CreateAsyncScope();

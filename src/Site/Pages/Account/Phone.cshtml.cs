@@ -19,6 +19,7 @@ namespace IdentityTwoFactor.Pages.Account;
 public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signIn, PhoneNumberNormalizer phones) : PageModel
 {
     private const string PendingKey = "Account.PendingPhone";
+    private const string ByRecoveryCodeKey = "Account.PendingPhoneByRecoveryCode";
 
     [BindProperty]
     public InputModel Input { get; set; } = new();
@@ -28,6 +29,9 @@ public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signI
 
     /// <summary>The masked current number whose approval code the confirmation form asks for; null when none is needed.</summary>
     public string? ApproverMasked { get; private set; }
+
+    /// <summary>The pending change is approved with a recovery code (the current phone is gone), not a texted code.</summary>
+    public bool ApproveWithRecoveryCode { get; private set; }
 
     public async Task<IActionResult> OnGetAsync()
     {
@@ -64,6 +68,11 @@ public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signI
         {
             ModelState.AddModelError("Input.CurrentPassword", "Enter your current password.");
         }
+        var byRecoveryCode = Input.LostCurrentPhone && phone is not null && TwoFactorUserManager.NeedsApproval(me, phone);
+        if (byRecoveryCode && await users.CountRecoveryCodesAsync(me) == 0)
+        {
+            ModelState.AddModelError("Input.LostCurrentPhone", "You have no recovery codes left, so only a code texted to your current number can approve the change.");
+        }
         if (!ModelState.IsValid)
         {
             ShowPending(me);
@@ -80,16 +89,19 @@ public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signI
             case PasswordCheckResult.Locked:
                 return await SignedInLockout.LeaveAsync(this, signIn, users, me, lockedByThisAttempt: false);
         }
-        var sent = await users.StartPhoneChangeAsync(me, phone!, HttpContext.RequestAborted);
+        var sent = await users.StartPhoneChangeAsync(me, phone!, byRecoveryCode, HttpContext.RequestAborted);
         if (!sent.Sent)
         {
             TempData.Error(SmsMessages.SendFailed(sent.NewNumber));
             return RedirectToPage();
         }
         TempData[PendingKey] = phone;
+        TempData[ByRecoveryCodeKey] = byRecoveryCode;
         TempData.Info(sent.ApprovalSentTo is { } current
             ? $"We texted a 6-digit code to the new number {sent.NewNumber.MaskedPhone} and another to your current number {current}. Enter both to make the new number yours."
-            : $"We texted a 6-digit code to {sent.NewNumber.MaskedPhone}. Enter it to make it your number.");
+            : byRecoveryCode
+                ? $"We texted a 6-digit code to the new number {sent.NewNumber.MaskedPhone}. Enter it and one of your recovery codes to make the new number yours."
+                : $"We texted a 6-digit code to {sent.NewNumber.MaskedPhone}. Enter it to make it your number.");
         return RedirectToPage();
     }
 
@@ -107,16 +119,27 @@ public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signI
             TempData.Error("Enter the new number and your password first.");
             return RedirectToPage();
         }
-        if (TwoFactorUserManager.NeedsApproval(me, pending) && !CodeHasher.IsWellFormed(Input.CurrentPhoneCode))
+        var byRecoveryCode = TempData.Peek(ByRecoveryCodeKey) is true;
+        if (TwoFactorUserManager.NeedsApproval(me, pending))
         {
-            ModelState.AddModelError("Input.CurrentPhoneCode", "Enter the 6-digit code texted to your current number.");
+            if (byRecoveryCode && !RecoveryCodeFormat.IsWellFormed(Input.RecoveryCode))
+            {
+                ModelState.AddModelError("Input.RecoveryCode", SmsMessages.MalformedRecoveryCode);
+            }
+            else if (!byRecoveryCode && !CodeHasher.IsWellFormed(Input.CurrentPhoneCode))
+            {
+                ModelState.AddModelError("Input.CurrentPhoneCode", "Enter the 6-digit code texted to your current number.");
+            }
         }
         if (!ModelState.IsValid)
         {
             ShowPending(me);
             return Page();
         }
-        switch (await users.ChangePhoneAsync(me, pending, Input.Code!, Input.CurrentPhoneCode))
+        var approval = byRecoveryCode ? Input.RecoveryCode : Input.CurrentPhoneCode;
+        var result = await users.ChangePhoneAsync(me, pending, Input.Code!, approval, approvalIsRecoveryCode: byRecoveryCode);
+        TempData.Remove(ByRecoveryCodeKey);
+        switch (result)
         {
             case PhoneChangeResult.Changed:
                 break;
@@ -141,7 +164,9 @@ public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signI
     private void ShowPending(TwoFactorUser me)
     {
         Pending = TempData.Peek(PendingKey) as string;
-        ApproverMasked = Pending is not null && TwoFactorUserManager.NeedsApproval(me, Pending) ? PhoneMask.Mask(me.PhoneNumber) : null;
+        var needsApproval = Pending is not null && TwoFactorUserManager.NeedsApproval(me, Pending);
+        ApproveWithRecoveryCode = needsApproval && TempData.Peek(ByRecoveryCodeKey) is true;
+        ApproverMasked = needsApproval && !ApproveWithRecoveryCode ? PhoneMask.Mask(me.PhoneNumber) : null;
     }
 
     public sealed class InputModel
@@ -160,5 +185,12 @@ public class PhoneModel(TwoFactorUserManager users, TwoFactorSignInManager signI
 
         [Display(Name = "Code texted to your current number")]
         public string? CurrentPhoneCode { get; set; }
+
+        [Display(Name = "I no longer have my current phone: approve the change with a recovery code")]
+        public bool LostCurrentPhone { get; set; }
+
+        [StringLength(40)]
+        [Display(Name = "Recovery code")]
+        public string? RecoveryCode { get; set; }
     }
 }
