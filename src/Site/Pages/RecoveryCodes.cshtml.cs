@@ -27,7 +27,10 @@ public class RecoveryCodesModel(IDataProtectionProvider protection) : PageModel
     public IReadOnlyList<string>? Codes { get; private set; }
     public string? Email { get; private set; }
     public string MadeUtc { get; private set; } = "";
-    public string Sealed { get; private set; } = "";
+    /// <summary>The set sealed for "Download as text": rendered by the GET, posted back by the button. A bound property,
+    /// not a handler argument, so that MVC's Trace log of handler arguments never holds it.</summary>
+    [BindProperty(Name = "sealed")]
+    public string? Sealed { get; set; }
 
     public string ContinueUrl => User.Identity?.IsAuthenticated == true ? "/account" : "/login";
     public string ContinueText => User.Identity?.IsAuthenticated == true ? "Go to your account" : "Log in";
@@ -52,13 +55,13 @@ public class RecoveryCodesModel(IDataProtectionProvider protection) : PageModel
     }
 
     /// <summary>The set just shown, as a <c>text/plain</c> attachment.</summary>
-    public IActionResult OnPostDownload([FromForm(Name = "sealed")] string? sealedCodes)
+    public IActionResult OnPostDownload()
     {
         NoStore();
         string held;
         try
         {
-            held = protection.CreateProtector(Purpose).ToTimeLimitedDataProtector().Unprotect(sealedCodes ?? "");
+            held = protection.CreateProtector(Purpose).ToTimeLimitedDataProtector().Unprotect(Sealed ?? "");
         }
         catch (CryptographicException)
         {

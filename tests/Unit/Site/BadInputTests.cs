@@ -113,7 +113,16 @@ public sealed partial class BadInputTests(BadInputTests.SeededSite fixture) : IC
 
     private static readonly Form Logout = new("logout", "/login", "/logout", []);
 
-    private static readonly Form[] AllForms = [Signup, Login, Unlock, UnlockResend, ResetSend, ResetResend, ResetCode, Logout];
+    private static readonly Form UnlockRecovery = new("unlock-recovery", "/unlock?with=recovery-code", "/unlock?handler=Recovery&with=recovery-code",
+        [("Input.Email", LockedEmail), ("Input.RecoveryCode", "ABCDE-23456")]);
+
+    private static readonly Form ResetRecovery = new("reset-recovery", "/reset-password?step=recovery-code", "/reset-password?handler=Recovery",
+    [
+        ("step", "recovery-code"), ("Input.Email", RealEmail), ("Input.RecoveryCode", "ABCDE-23456"),
+        ("Input.NewPassword", NewPassword), ("Input.ConfirmPassword", NewPassword),
+    ]);
+
+    private static readonly Form[] AllForms = [Signup, Login, Unlock, UnlockResend, ResetSend, ResetResend, ResetCode, Logout, UnlockRecovery, ResetRecovery];
 
     private static readonly Dictionary<string, BadRequest> Table = BuildTable().ToDictionary(r => r.Name, StringComparer.Ordinal);
 
@@ -191,6 +200,14 @@ public sealed partial class BadInputTests(BadInputTests.SeededSite fixture) : IC
         {
             yield return Post(Unlock, $"code '{code}'", With(Unlock, "Input.Code", code), Answer.Validation);
             yield return Post(ResetCode, $"code '{code}'", With(ResetCode, "Input.Code", code), Answer.Validation);
+        }
+
+        // Recovery codes that are not 10 characters of the alphabet: a message, and no code of the account is spent.
+        string[] recoveryCodes = ["ABCDE-2345", "ABCDE-234567", "ABCDE_23456", "ＡＢＣＤＥ-２３４５６", "ABCD0-23456", "ABCDE-23456\u202e", "123456"];
+        foreach (var code in recoveryCodes)
+        {
+            yield return Post(UnlockRecovery, $"recovery code '{code}'", With(UnlockRecovery, "Input.RecoveryCode", code), Answer.Validation);
+            yield return Post(ResetRecovery, $"recovery code '{code}'", With(ResetRecovery, "Input.RecoveryCode", code), Answer.Validation);
         }
 
         // Antiforgery: a token from another browser, and no token, on every handler.

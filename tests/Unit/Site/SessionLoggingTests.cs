@@ -76,6 +76,61 @@ public sealed partial class SessionLoggingTests
         }
     }
 
+    [Fact]
+    public async Task LogsOfEveryRecoveryCodeFlowHoldNoRecoveryCode()
+    {
+        await using var site = await SiteFactory.StartAsync(configureServices: s =>
+            s.AddLogging(l => l.AddFakeLogging().SetMinimumLevel(LogLevel.Trace)));
+        var email = $"user-{Guid.NewGuid():N}@example.com";
+        using var client = site.NewClient();
+
+        // Shown after the confirmation, a new set from /account (wrong password first), downloaded; then each use: a
+        // phone change, a sign-in instead of the texted code, an unlock, a reset; and wrong codes on each form.
+        await client.SignUpAsync(email, Password);
+        var first = client.RecoveryCodes;
+        await client.LogInAsync(email, Password);
+        await client.PostFormAsync("/account/recovery-codes", ("Input.CurrentPassword", "not the password"));
+        var page = await client.FollowAsync(await client.PostFormAsync("/account/recovery-codes", ("Input.CurrentPassword", Password)));
+        var codes = FormClient.RecoveryCodesIn(page);
+        var sealedCodes = WebUtility.HtmlDecode(Regex.Match(page, "name=\"sealed\" value=\"([^\"]+)\"").Groups[1].Value);
+        Assert.Equal(HttpStatusCode.OK, (await client.PostFormAsync("/login", [new("sealed", sealedCodes)], "/recovery-codes?handler=Download")).StatusCode);
+        await client.PostFormAsync("/account/phone", ("Input.Phone", "(650) 253-0042"), ("Input.CurrentPassword", Password), ("Input.LostCurrentPhone", "true"));
+        Assert.Equal("/account", (await client.PostFormAsync("/account/phone",
+            [new("Input.Code", site.RingCentral.LastCodeSentTo(NewPhone)!), new("Input.RecoveryCode", codes[0])], "/account/phone?handler=Confirm")).Headers.Location?.OriginalString);
+        await using (var scope = site.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<IdentityTwoFactor.Identity.TwoFactorUserManager>();
+            await users.SetTwoFactorEnabledAsync((await users.FindByEmailAsync(email))!, true);
+        }
+        using var other = site.NewClient();
+        await other.LogInAsync(email, Password);
+        await other.PostFormAsync("/login/code?with=recovery-code", [new("Input.RecoveryCode", first[0])], "/login/code?handler=Recovery&with=recovery-code");
+        Assert.Equal("/", (await other.PostFormAsync("/login/code?with=recovery-code", [new("Input.RecoveryCode", codes[1])],
+            "/login/code?handler=Recovery&with=recovery-code")).Headers.Location?.OriginalString);
+        using var stranger = site.NewClient();
+        for (var i = 0; i < 2; i++)
+        {
+            await stranger.LogInAsync(email, "wrong password");
+        }
+        await stranger.PostFormAsync("/unlock?with=recovery-code", [new("Input.Email", email), new("Input.RecoveryCode", first[1])], "/unlock?handler=Recovery&with=recovery-code");
+        Assert.Equal("/login", (await stranger.PostFormAsync("/unlock?with=recovery-code", [new("Input.Email", email), new("Input.RecoveryCode", codes[2])],
+            "/unlock?handler=Recovery&with=recovery-code")).Headers.Location?.OriginalString);
+        Assert.Equal("/login", (await stranger.PostFormAsync("/reset-password?step=recovery-code", [new("step", "recovery-code"), new("Input.Email", email),
+            new("Input.RecoveryCode", codes[3]), new("Input.NewPassword", NewPassword), new("Input.ConfirmPassword", NewPassword)],
+            "/reset-password?handler=Recovery")).Headers.Location?.OriginalString);
+
+        var logs = string.Join("\n", site.Services.GetRequiredService<FakeLogCollector>().GetSnapshot().Select(Describe));
+        Assert.Equal(20, first.Concat(codes).Distinct().Count());
+        foreach (var code in first.Concat(codes))
+        {
+            foreach (var form in new[] { code, code.Replace("-", "", StringComparison.Ordinal), code[..5], code[6..] })
+            {
+                Assert.False(logs.Contains(form, StringComparison.OrdinalIgnoreCase), $"The logs hold \"{form}\":\n{Around(logs, form)}");
+            }
+        }
+        Assert.False(logs.Contains(sealedCodes, StringComparison.Ordinal), $"The logs hold the sealed download ({sealedCodes.Length} chars):\n{Around(logs, sealedCodes)}");
+    }
+
     private static string Around(string logs, string secret) =>
         string.Join("\n", logs.Split('\n').Where(line => line.Contains(secret, StringComparison.Ordinal)).Take(3));
 

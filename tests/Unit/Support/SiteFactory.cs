@@ -115,7 +115,8 @@ public sealed class SiteFactory : WebApplicationFactory<Program>
         var users = await db.Users.AsNoTracking().OrderBy(u => u.Id).ToListAsync();
         var codes = await db.UserCodes.AsNoTracking().OrderBy(c => c.Id).ToListAsync();
         var budgets = await db.SendBudgets.AsNoTracking().OrderBy(b => b.Key).ToListAsync();
-        return System.Text.Json.JsonSerializer.Serialize(new { users, codes = codes.Select(c => new { c.Id, c.UserId, c.Purpose, c.ExpiresUtc }), budgets });
+        var recoveryCodes = await db.RecoveryCodes.AsNoTracking().OrderBy(c => c.Id).Select(c => new { c.Id, c.UserId }).ToListAsync();
+        return System.Text.Json.JsonSerializer.Serialize(new { users, codes = codes.Select(c => new { c.Id, c.UserId, c.Purpose, c.ExpiresUtc }), budgets, recoveryCodes });
     });
 
     public override async ValueTask DisposeAsync()
