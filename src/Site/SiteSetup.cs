@@ -53,6 +53,7 @@ public static class SiteSetup
         // After routing: the first request builds the endpoint table while the database part of the start finishes
         // (~60 ms of a start); before authentication, which reads the session from the database.
         app.UseDatabaseOutagePages();
+        app.UseHashingGateShortcut();
         app.UseRequestTimeouts();
         app.UseRateLimiter();
         app.UseAuthentication();

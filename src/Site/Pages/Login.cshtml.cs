@@ -12,6 +12,7 @@ namespace IdentityTwoFactor.Pages;
 /// <remarks>The managers are injected into the POST handler only: a GET of the form (most requests) then creates no
 /// UserManager or DbContext (about an eighth of its CPU).</remarks>
 [EnableRateLimiting(RateLimiting.FormPolicy)]
+[HashesPassword(LockedAccountEmailField = "Input.Email")]
 public class LoginModel : PageModel
 {
     [BindProperty]

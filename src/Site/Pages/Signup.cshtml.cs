@@ -9,6 +9,7 @@ using Microsoft.AspNetCore.RateLimiting;
 namespace IdentityTwoFactor.Pages;
 
 [EnableRateLimiting(RateLimiting.FormPolicy)]
+[HashesPassword]
 public class SignupModel(TwoFactorUserManager users, PhoneNumberNormalizer phones, Microsoft.Extensions.Options.IOptions<TwoFactorOptions> options) : PageModel
 {
     [BindProperty]
