@@ -40,4 +40,25 @@ public static class Screenshots
         await page.SetViewportSizeAsync(E2ETest.DesktopWidth, E2ETest.DesktopHeight);
         return true;
     }
+
+    /// <summary>Writes <c>docs/screenshots/&lt;name&gt;.1280.png</c> and <c>&lt;name&gt;.360.png</c> (whole pages, desktop and
+    /// phone widths), only when missing or <c>UPDATE_SCREENSHOTS=1</c>, then restores the desktop viewport.</summary>
+    public static async Task<bool> CaptureForDocsAtBothWidthsAsync(IPage page, string name)
+    {
+        var desktop = Path.Combine(RepoPaths.DocsScreenshots, name + ".1280.png");
+        var phone = Path.Combine(RepoPaths.DocsScreenshots, name + ".360.png");
+        var update = Environment.GetEnvironmentVariable(UpdateVariable) is "1" or "true";
+        if (File.Exists(desktop) && File.Exists(phone) && !update)
+        {
+            return false;
+        }
+
+        Directory.CreateDirectory(RepoPaths.DocsScreenshots);
+        await page.SetViewportSizeAsync(E2ETest.DesktopWidth, E2ETest.DesktopHeight);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = desktop, FullPage = true });
+        await page.SetViewportSizeAsync(PhoneWidth, 740);
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = phone, FullPage = true });
+        await page.SetViewportSizeAsync(E2ETest.DesktopWidth, E2ETest.DesktopHeight);
+        return true;
+    }
 }

@@ -7,7 +7,8 @@ namespace IdentityTwoFactor.Tests.E2E.Stories;
 
 /// <summary>
 /// Walks every page and state once, writing TestResults/screenshots/*.{desktop,phone}.png, and the README pictures
-/// docs/screenshots/{signup,locked,unlocked,reset,account-sessions,account-phone}.png when missing or when UPDATE_SCREENSHOTS=1.
+/// docs/screenshots/{signup,locked,unlocked,reset,account-sessions,account-phone}.png and the recovery-code pages at 1280
+/// and 360 px (docs/screenshots/*.1280.png, *.360.png) when missing or when UPDATE_SCREENSHOTS=1.
 /// </summary>
 /// <remarks>Its class has a site of its own, so the README pictures can show a stable person (ada@example.com)
 /// instead of a Guid-based email: the committed pictures do not change from run to run.</remarks>
@@ -36,6 +37,11 @@ public sealed class ScreenshotTests(BrowserFixture browser, SiteFixture site, IT
         await stories.ConfirmPhone.ExpectPathAsync(ConfirmPhonePage.Path);
         await Screenshots.CaptureAsync(page, "05-confirm-phone");
         await stories.ConfirmPhone.SubmitCodeAsync(Site.LastCodeSentTo(ada.E164)!);
+        await stories.RecoveryCodes.ExpectPathAsync(RecoveryCodesPage.Path);
+        await Expect(stories.RecoveryCodes.CodeList.Locator("li")).ToHaveCountAsync(10);
+        await Screenshots.CaptureAsync(page, "05-recovery-codes");
+        await Screenshots.CaptureForDocsAtBothWidthsAsync(page, "recovery-codes");
+        await stories.RecoveryCodes.SavedLink.ClickAsync();
         await stories.Login.ExpectPathAsync(LoginPage.Path);
         await Screenshots.CaptureAsync(page, "05-login-confirmed");
 
@@ -49,6 +55,12 @@ public sealed class ScreenshotTests(BrowserFixture browser, SiteFixture site, IT
         var code = await stories.LockAsync(ada, failedSoFar: 1);
         await Screenshots.CaptureAsync(page, "08-unlock-locked");
         await Screenshots.CaptureForDocsAsync(page, "locked");
+        await stories.Unlock.UseRecoveryCodeLink.ClickAsync();
+        await stories.Unlock.ExpectPathAsync(UnlockPage.WithRecoveryCodePath);
+        await Screenshots.CaptureAsync(page, "08-unlock-recovery-code");
+        await Screenshots.CaptureForDocsAtBothWidthsAsync(page, "unlock-recovery-code");
+        await stories.Unlock.UseTextedCodeLink.ClickAsync();
+        await stories.Unlock.ExpectPathAsync(UnlockPage.Path);
 
         await stories.Unlock.SubmitCodeAsync("000000" == code ? "111111" : "000000");
         await Expect(stories.Unlock.FlashError).ToHaveTextAsync(UnlockPage.InvalidCode);
@@ -64,6 +76,9 @@ public sealed class ScreenshotTests(BrowserFixture browser, SiteFixture site, IT
         await stories.RequestResetCodeAsync(ada);
         await Screenshots.CaptureAsync(page, "13-reset-step2");
         await Screenshots.CaptureForDocsAsync(page, "reset");
+        await page.GotoAsync("/reset-password?step=recovery-code");
+        await Screenshots.CaptureAsync(page, "13-reset-recovery-code");
+        await Screenshots.CaptureForDocsAtBothWidthsAsync(page, "reset-recovery-code");
 
         await page.GotoAsync("/no-such-page");
         await Screenshots.CaptureAsync(page, "14-not-found");
@@ -79,6 +94,10 @@ public sealed class ScreenshotTests(BrowserFixture browser, SiteFixture site, IT
         await Expect(stories.Account.CurrentSession).ToContainTextAsync(UserAgents.ChromiumName);
         await Screenshots.CaptureAsync(page, "15-account");
         await Screenshots.CaptureForDocsAsync(page, "account-sessions");
+        await Screenshots.CaptureForDocsAtBothWidthsAsync(page, "account-recovery-codes-left");
+        await stories.AccountRecoveryCodes.GotoAsync();
+        await Screenshots.CaptureAsync(page, "15-account-recovery-codes");
+        await Screenshots.CaptureForDocsAtBothWidthsAsync(page, "account-new-recovery-codes");
         await stories.AccountPassword.GotoAsync();
         await Screenshots.CaptureAsync(page, "16-account-password");
         await stories.AccountTwoFactor.GotoAsync();
