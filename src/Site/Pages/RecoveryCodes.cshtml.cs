@@ -79,10 +79,14 @@ public class RecoveryCodesModel(IDataProtectionProvider protection) : PageModel
         return File(Encoding.UTF8.GetBytes(text.ToString()), "text/plain; charset=utf-8", "recovery-codes.txt");
     }
 
-    private void NoStore()
-    {
+    private void NoStore() =>
         // Neither the page nor the file may be kept by the browser's cache or a proxy (the back button must not show them).
-        Response.Headers.CacheControl = "no-store";
-        Response.Headers.Pragma = "no-cache";
-    }
+        // Set as the response starts, after the form's antiforgery token has set the same values (setting them earlier
+        // makes antiforgery log a warning that it overrode them).
+        Response.OnStarting(() =>
+        {
+            Response.Headers.CacheControl = "no-cache, no-store";
+            Response.Headers.Pragma = "no-cache";
+            return Task.CompletedTask;
+        });
 }

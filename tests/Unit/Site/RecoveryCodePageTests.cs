@@ -50,6 +50,7 @@ public sealed partial class RecoveryCodePageTests : IAsyncLifetime
         var made = await client.PostFormAsync("/account/recovery-codes", ("Input.CurrentPassword", Password));
         Assert.Equal("/recovery-codes", made.Headers.Location?.OriginalString);
         var page = await client.Http.GetAsync(new Uri("/recovery-codes", UriKind.Relative));
+        Assert.True(page.Headers.CacheControl?.NoStore);
         var html = await page.Content.ReadAsStringAsync();
         var codes = FormClient.RecoveryCodesIn(html);
         var sealedCodes = WebUtility.HtmlDecode(SealedField().Match(html).Groups[1].Value);
