@@ -29,6 +29,11 @@ public sealed class AccountPhonePage(IPage page) : PageObject(page)
         $"{code} is your verification code to approve moving your account to the mobile number {newMasked}. " +
         "If this wasn't you, reset your password now. It expires in 60 minutes. Do not share it.";
 
+    public static string CodeSentForRecoveryApproval(string newMasked) =>
+        $"We texted a 6-digit code to the new number {newMasked}. Enter it and one of your recovery codes to make the new number yours.";
+
+    public ILocator LostCurrentPhone => Field("I no longer have my current phone: approve the change with a recovery code");
+    public ILocator RecoveryCode => Field("Recovery code");
     public ILocator NewPhone => Field("New mobile phone");
     public ILocator CurrentPassword => Field("Current password");
     public ILocator SendCodesButton => Button("Text the codes");

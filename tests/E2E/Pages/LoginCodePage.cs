@@ -14,6 +14,9 @@ public sealed class LoginCodePage(IPage page) : PageObject(page)
     public static string Resent(string masked) => $"We texted a new code to your mobile phone number {masked}.";
 
     public ILocator Code => Field("Verification code");
+    public ILocator UseRecoveryCodeLink => Main.GetByRole(AriaRole.Link, new() { Name = "Use a recovery code instead", Exact = true });
+    public ILocator RecoveryCode => Field("Recovery code");
+    public ILocator SignInWithRecoveryCodeButton => Button("Sign in with a recovery code");
     public ILocator RememberBrowser => Field("Remember this browser for 30 days");
     public ILocator SignInButton => Button("Sign in");
     public ILocator ResendButton => Button("Resend code");

@@ -8,6 +8,12 @@ public sealed class ResetPasswordPage(IPage page) : PageObject(page)
     public const string CodeStepPath = "/reset-password?step=code";
     public const string SentAnswer = "If an account exists for that email, a verification code was sent to its mobile phone.";
 
+    public const string RecoveryCodeStepPath = "/reset-password?step=recovery-code";
+    public const string ChangedWithRecoveryCode =
+        "Password changed successfully. That recovery code is now used up. Please log in with your new password.";
+
+    public ILocator UseRecoveryCodeLink => Main.GetByRole(AriaRole.Link, new() { Name = "Lost your phone? Use a recovery code", Exact = true });
+    public ILocator RecoveryCode => Field("Recovery code");
     public ILocator Email => Field("Email");
     public ILocator Code => Field("Verification code");
     public ILocator NewPassword => Field("New password");
@@ -39,6 +45,16 @@ public sealed class ResetPasswordPage(IPage page) : PageObject(page)
         await Code.FillAsync(code);
         await NewPassword.FillAsync(newPassword);
         await ConfirmNewPassword.FillAsync(confirm ?? newPassword);
+        await ChangePasswordButton.ClickAsync();
+    }
+
+    /// <summary>The recovery-code form: email, code and the new password twice.</summary>
+    public async Task ChangePasswordWithRecoveryCodeAsync(string email, string recoveryCode, string newPassword)
+    {
+        await Email.FillAsync(email);
+        await RecoveryCode.FillAsync(recoveryCode);
+        await NewPassword.FillAsync(newPassword);
+        await ConfirmNewPassword.FillAsync(newPassword);
         await ChangePasswordButton.ClickAsync();
     }
 }

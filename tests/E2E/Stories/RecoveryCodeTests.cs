@@ -57,4 +57,70 @@ public sealed class RecoveryCodeTests(BrowserFixture browser, SiteFixture site, 
         await stories.Unlock.UseTextedCodeLink.ClickAsync();
         await stories.Unlock.ExpectPathAsync(UnlockPage.Path);
     });
+
+    [Fact]
+    public Task CanResetThePasswordWithARecoveryCode() => RunAsync(async page =>
+    {
+        var stories = new UserStories(page, Site);
+        var user = await stories.SignUpAsync();
+        const string NewPassword = "a new horse battery staple";
+
+        await stories.Reset.GotoAsync();
+        await stories.Reset.UseRecoveryCodeLink.ClickAsync();
+        await stories.Reset.ExpectPathAsync(ResetPasswordPage.RecoveryCodeStepPath);
+        await stories.Reset.ChangePasswordWithRecoveryCodeAsync(user.Email, user.RecoveryCodes[0], NewPassword);
+
+        await stories.Login.ExpectPathAsync(LoginPage.Path);
+        await Expect(stories.Login.FlashInfo).ToHaveTextAsync(ResetPasswordPage.ChangedWithRecoveryCode);
+        await stories.LogInAsync(user, NewPassword);
+        await stories.Account.GotoAsync();
+        await Expect(stories.Account.ActivityWhat.Nth(1)).ToHaveTextAsync(AccountPage.Events.PasswordResetWithRecoveryCode);
+    });
+
+    [Fact]
+    public Task CanSignInWithARecoveryCodeInsteadOfTheTextedCode() => RunAsync(async page =>
+    {
+        var stories = new UserStories(page, Site);
+        var user = await stories.SignUpAndLogInAsync();
+        await stories.TurnOnSignInCodeAsync(user);
+        await stories.SignOutAsync();
+
+        await stories.LogInUpToCodeAsync(user); // texted to the phone that is gone
+        await stories.LoginCode.UseRecoveryCodeLink.ClickAsync();
+        await stories.LoginCode.RecoveryCode.FillAsync(user.RecoveryCodes[1]);
+        await stories.LoginCode.SignInWithRecoveryCodeButton.ClickAsync();
+
+        await stories.Home.ExpectPathAsync(HomePage.Path);
+        await Expect(stories.Home.Heading).ToHaveTextAsync($"Welcome back, {user.FirstName}.");
+        await stories.Account.GotoAsync();
+        await Expect(stories.Account.ActivityWhat.First).ToHaveTextAsync(AccountPage.Events.SignedInWithRecoveryCode);
+        await Expect(stories.Account.RecoveryCodesLeft).ToHaveTextAsync("9 left");
+    });
+
+    [Fact]
+    public Task CanMoveToANewNumberWithARecoveryCodeWhenTheOldPhoneIsGone() => RunAsync(async page =>
+    {
+        var stories = new UserStories(page, Site);
+        var user = await stories.SignUpAndLogInAsync();
+        var newNumber = TestUser.CreateUnique();
+        var textsToOld = Site.MessagesTo(user.E164).Count;
+
+        await stories.AccountPhone.GotoAsync();
+        await stories.AccountPhone.NewPhone.FillAsync(newNumber.Phone);
+        await stories.AccountPhone.CurrentPassword.FillAsync(user.Password);
+        await stories.AccountPhone.LostCurrentPhone.CheckAsync();
+        await stories.AccountPhone.SendCodesButton.ClickAsync();
+        await Expect(stories.AccountPhone.FlashInfo).ToHaveTextAsync(AccountPhonePage.CodeSentForRecoveryApproval(newNumber.MaskedPhone));
+        Assert.Equal(textsToOld, Site.MessagesTo(user.E164).Count);
+        await Expect(stories.AccountPhone.CurrentPhoneCode).ToHaveCountAsync(0);
+
+        await stories.AccountPhone.Code.FillAsync(stories.CodeSentTo(newNumber));
+        await stories.AccountPhone.RecoveryCode.FillAsync(user.RecoveryCodes[2]);
+        await stories.AccountPhone.ConfirmButton.ClickAsync();
+
+        await stories.Account.ExpectPathAsync(AccountPage.Path);
+        await Expect(stories.Account.FlashInfo).ToHaveTextAsync(AccountPage.PhoneChanged(newNumber.MaskedPhone));
+        await Expect(stories.Account.Phone).ToHaveTextAsync($"{newNumber.MaskedPhone} (confirmed)");
+        await Expect(stories.Account.ActivityWhat.First).ToHaveTextAsync(AccountPage.Events.PhoneChangedWithRecoveryCode);
+    });
 }
