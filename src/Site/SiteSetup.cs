@@ -54,6 +54,8 @@ public static class SiteSetup
         // (~60 ms of a start); before authentication, which reads the session from the database.
         app.UseDatabaseOutagePages();
         app.UseHashingGateShortcut();
+        // Made now, not at the first sign-in: it sets the thread pool's minimum the flood needs.
+        _ = app.Services.GetRequiredService<IdentityTwoFactor.Identity.HashingGate>();
         app.UseRequestTimeouts();
         app.UseRateLimiter();
         app.UseAuthentication();
