@@ -25,6 +25,14 @@ internal sealed class SiteDatabase
     {
         var connection = _newConnection();
         await connection.OpenAsync();
+        if (connection is SqliteConnection)
+        {
+            // Wait for the site's writer inside SQLite (a few ms). Without it Microsoft.Data.Sqlite retries a busy
+            // statement after sleeping 150 ms, and F's and J's re-lock showed up as a ~0.9 s p99 of the whole story.
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA busy_timeout = 30000;";
+            await pragma.ExecuteNonQueryAsync();
+        }
         return connection;
     }
 
