@@ -531,18 +531,7 @@ public sealed partial class StrangerAppTests
 
         public void Dispose()
         {
-            try
-            {
-                if (!_process.HasExited)
-                {
-                    _process.Kill(entireProcessTree: true);
-                }
-                _process.WaitForExit(10_000);
-            }
-            catch (InvalidOperationException)
-            {
-                // Never started, or already gone.
-            }
+            Tools.Kill(_process);
             _process.Dispose();
         }
 

@@ -145,18 +145,8 @@ public sealed class NginxProxy : IDisposable
 
     public void Dispose()
     {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                // The master and its worker, by process id.
-                _process.Kill(entireProcessTree: true);
-            }
-            _process.WaitForExit(10_000);
-        }
-        catch (InvalidOperationException)
-        {
-        }
+        // The master and its worker, by process id.
+        Tools.Kill(_process);
         _process.Dispose();
         try
         {

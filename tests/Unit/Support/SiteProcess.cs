@@ -195,21 +195,7 @@ public sealed class SiteProcess : IDisposable
     }
 
     /// <summary>SIGKILL on Linux: no shutdown hooks, no flushing, the way a crash or an OOM kill ends a process.</summary>
-    public void Kill()
-    {
-        try
-        {
-            if (!_process.HasExited)
-            {
-                _process.Kill(entireProcessTree: true);
-            }
-            _process.WaitForExit(10_000);
-        }
-        catch (InvalidOperationException)
-        {
-            // Never started, or already gone.
-        }
-    }
+    public void Kill() => Tools.Kill(_process);
 
     public void Dispose()
     {

@@ -30,6 +30,25 @@ public static class Tools
         }
     }
 
+    /// <summary>Kills <paramref name="process"/> and its children if it still runs and waits up to 10 s for it to go; a
+    /// process that never started or is already gone is fine.</summary>
+    public static void Kill(Process process)
+    {
+        ArgumentNullException.ThrowIfNull(process);
+        try
+        {
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+            }
+            process.WaitForExit(10_000);
+        }
+        catch (InvalidOperationException)
+        {
+            // Never started, or already gone.
+        }
+    }
+
     /// <summary>A loopback port nobody listens on right now (another process may still take it before the caller does).</summary>
     public static int FreePort()
     {
