@@ -166,9 +166,13 @@ public sealed partial class SiteBusyHandler(ILogger<SiteBusyHandler> logger) : I
         {
             LogBusy(logger);
         }
-        await StaticErrorPage.WriteAsync(httpContext, StatusCodes.Status503ServiceUnavailable, RetryAfterSeconds, Html);
+        await WriteAsync(httpContext);
         return true;
     }
+
+    /// <summary>Clears whatever the request had set and writes the busy page (503, <c>Retry-After</c>).</summary>
+    public static Task WriteAsync(HttpContext context) =>
+        StaticErrorPage.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, RetryAfterSeconds, Html);
 
     [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Password hashing is at its limit (Hashing:MaxConcurrent, MaxQueue, MaxWait): requests are answered with the busy page (at most one such line a minute)")]
     private static partial void LogBusy(ILogger logger);
@@ -203,7 +207,7 @@ public static class HashingGateMiddleware
                 }
                 catch (SiteBusyException)
                 {
-                    await StaticErrorPage.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, SiteBusyHandler.RetryAfterSeconds, SiteBusyHandler.Html);
+                    await SiteBusyHandler.WriteAsync(context);
                     return;
                 }
             }

@@ -20,6 +20,10 @@ public partial class TwoFactorUserManager
 
     private ISmsBudget Budget => (ISmsBudget)ServiceProvider.GetService(typeof(ISmsBudget))!;
 
+    /// <summary>The hashing work an unknown email (or a failed reset) spends instead of a real password check.</summary>
+    private DummyPasswordCheck DummyCheck =>
+        (DummyPasswordCheck?)ServiceProvider.GetService(typeof(DummyPasswordCheck)) ?? new DummyPasswordCheck(PasswordHasher);
+
     /// <summary>
     /// Texts the code when the account <paramref name="qualifies"/> (and otherwise texts nothing), answering as a
     /// stranger may be answered: a refusal of the email's own budget or of the site's full day, or "sent". A refusal
@@ -83,7 +87,7 @@ public partial class TwoFactorUserManager
             {
                 await Codes.GetStateAsync(CodePurposes.ResetPassword, Nobody);
             }
-            ((DummyPasswordCheck?)ServiceProvider.GetService(typeof(DummyPasswordCheck)) ?? new DummyPasswordCheck(PasswordHasher)).Verify(newPassword);
+            DummyCheck.Verify(newPassword);
             return CodeCheckResult.Wrong;
         });
 

@@ -179,7 +179,4 @@ public partial class TwoFactorUserManager
         }
         return result;
     }
-
-    private DummyPasswordCheck DummyCheck =>
-        (DummyPasswordCheck?)ServiceProvider.GetService(typeof(DummyPasswordCheck)) ?? new DummyPasswordCheck(PasswordHasher);
 }
