@@ -80,7 +80,6 @@ public static class SmsTwoFactorIdentityBuilderExtensions
         services.TryAddScoped(sp => new SmsBudget((DbContext)sp.GetRequiredService(contextType),
             sp.GetRequiredService<IOptions<SmsTwoFactorOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SmsCodeHasher>()));
         var provider = typeof(SmsCodeTokenProvider<>).MakeGenericType(userType);
-        services.TryAddScoped(provider);
         builder.AddTokenProvider(SmsCodeTokenProvider<object>.ProviderName, provider);
         services.TryAddScoped(typeof(SmsCodeSender<>).MakeGenericType(userType));
         services.TryAddScoped(typeof(SmsUnlockService<>).MakeGenericType(userType));
