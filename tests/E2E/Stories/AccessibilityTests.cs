@@ -1,3 +1,4 @@
+using IdentityTwoFactor.FakeRingCentral;
 using IdentityTwoFactor.Identity;
 using IdentityTwoFactor.Tests.E2E.Infrastructure;
 using IdentityTwoFactor.Tests.E2E.Pages;
@@ -152,6 +153,16 @@ public sealed class AccessibilityTests(BrowserFixture browser, SiteFixture site,
         await audit.CheckAsync(page, AuditCatalog.UnlockWrongCode);
         code = await stories.ResendUnlockCodeAsync(user);
         await audit.CheckAsync(page, AuditCatalog.UnlockResent);
+        Site.RingCentral.FailNextSms(FakeFailure.RateLimited(42));
+        await stories.Unlock.ResendAsync(user.Email);
+        await Expect(stories.Unlock.FlashError).ToHaveTextAsync("We could not send the verification code right now. Please try again in 42 seconds.");
+        await audit.CheckAsync(page, AuditCatalog.UnlockSendFailed);
+        Site.RingCentral.ClearFailures();
+        await stories.Login.GotoAsync();
+        await stories.Login.LogInAsync(user.Email, user.Password);
+        await stories.Unlock.ExpectPathAsync(UnlockPage.Path);
+        await Expect(stories.Unlock.FlashInfo).ToHaveTextAsync(UnlockPage.StillLocked(user.MaskedPhone));
+        await audit.CheckAsync(page, AuditCatalog.UnlockStillLocked);
 
         await page.GotoAsync(UnlockPage.WithRecoveryCodePath);
         await Expect(stories.Unlock.RecoveryCode).ToBeVisibleAsync();
@@ -285,6 +296,14 @@ public sealed class AccessibilityTests(BrowserFixture browser, SiteFixture site,
         await stories.LoginCode.ResendButton.ClickAsync();
         await Expect(stories.LoginCode.FlashInfo).ToHaveTextAsync(LoginCodePage.Resent(user.MaskedPhone));
         await audit.CheckAsync(page, AuditCatalog.LoginCodeResent);
+        // TwoFactor:MaxTextsPerHour (5) per account: signup, sign-in and the resend were three; the sixth is refused.
+        for (var i = 0; i < 3 && await stories.LoginCode.FlashError.CountAsync() == 0; i++)
+        {
+            await stories.LoginCode.ResendButton.ClickAsync();
+        }
+
+        await Expect(stories.LoginCode.FlashError).ToContainTextAsync("Too many codes were texted to this account in the last hour. Please try again in ");
+        await audit.CheckAsync(page, AuditCatalog.LoginCodePleaseWait);
 
         await stories.LoginCode.UseRecoveryCodeLink.ClickAsync();
         await Expect(stories.LoginCode.RecoveryCode).ToBeVisibleAsync();

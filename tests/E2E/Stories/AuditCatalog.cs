@@ -46,6 +46,8 @@ public static class AuditCatalog
     public static readonly AuditedState UnlockErrors = new("/Unlock", AuditStory.Lockout, "submitted without a code");
     public static readonly AuditedState UnlockWrongCode = new("/Unlock", AuditStory.Lockout, "wrong code");
     public static readonly AuditedState UnlockResent = new("/Unlock", AuditStory.Lockout, "code sent again");
+    public static readonly AuditedState UnlockSendFailed = new("/Unlock", AuditStory.Lockout, "RingCentral refused the text: try again in 42 seconds");
+    public static readonly AuditedState UnlockStillLocked = new("/Unlock", AuditStory.Lockout, "the right password while locked");
     public static readonly AuditedState UnlockRecoveryEmpty = new("/Unlock", AuditStory.Lockout, "recovery-code form");
     public static readonly AuditedState UnlockRecoveryWrong = new("/Unlock", AuditStory.Lockout, "wrong recovery code");
     public static readonly AuditedState LoginUnlocked = new("/Login", AuditStory.Lockout, "unlocked");
@@ -87,6 +89,7 @@ public static class AuditCatalog
     public static readonly AuditedState LoginCodeErrors = new("/LoginCode", AuditStory.SignInCode, "submitted without a code");
     public static readonly AuditedState LoginCodeWrong = new("/LoginCode", AuditStory.SignInCode, "wrong code");
     public static readonly AuditedState LoginCodeResent = new("/LoginCode", AuditStory.SignInCode, "code sent again");
+    public static readonly AuditedState LoginCodePleaseWait = new("/LoginCode", AuditStory.SignInCode, "texts to the account capped: please try again later");
     public static readonly AuditedState LoginCodeRecoveryEmpty = new("/LoginCode", AuditStory.SignInCode, "recovery-code form");
     public static readonly AuditedState LoginCodeRecoveryWrong = new("/LoginCode", AuditStory.SignInCode, "wrong recovery code");
 
