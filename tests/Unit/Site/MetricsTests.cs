@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Net;
 using System.Text.RegularExpressions;
+using IdentityTwoFactor.Data;
+using IdentityTwoFactor.Identity;
 using IdentityTwoFactor.Tests.Unit.Support;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -123,6 +125,65 @@ public sealed partial class MetricsTests
 
         Assert.Equal(HttpStatusCode.NotFound, answer.StatusCode);
         Assert.DoesNotContain("identitytwofactor", await answer.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    /// <summary>The gauge's value lives in the database: many scrapes cost one read, and a text this instance sent makes
+    /// the next scrape read again (so the value is right at once), and only the next one.</summary>
+    [Fact]
+    public async Task ManyScrapesReadTheDailyCountOnceAndATextMakesTheNextScrapeReadItAgain()
+    {
+        var reads = new CountingBudget.Reads();
+        await using var site = await SiteFactory.StartAsync(new()
+        {
+            ["Metrics:Enabled"] = "true",
+            ["TwoFactor:MaxTextsPerDay"] = DailyCap.ToString(CultureInfo.InvariantCulture),
+        }, s =>
+        {
+            s.AddSingleton<IStartupFilter, RemoteIpFromHeader>();
+            s.AddScoped<SmsBudget<SiteDbContext>>();
+            s.AddScoped<ISmsBudget>(sp => new CountingBudget(sp.GetRequiredService<SmsBudget<SiteDbContext>>(), reads));
+        });
+        using var scraper = Client(site, "127.0.0.1");
+
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(DailyCap, (await ScrapeAsync(scraper))["identitytwofactor_texts_daily_remaining{}"]);
+        }
+        Assert.Equal(1, reads.Count);
+
+        using var owner = Client(site, "198.51.100.30");
+        Assert.Equal(FormClient.AfterSignUp, (await owner.SignUpAsync($"gauge-{Guid.NewGuid():N}@example.com", Password, "(650) 253-0172")).Headers.Location?.OriginalString);
+        for (var i = 0; i < 5; i++)
+        {
+            Assert.Equal(DailyCap - 1, (await ScrapeAsync(scraper))["identitytwofactor_texts_daily_remaining{}"]);
+        }
+        Assert.Equal(2, reads.Count);
+    }
+
+    /// <summary>The real budget, counting the gauge's reads.</summary>
+    private sealed class CountingBudget(ISmsBudget real, CountingBudget.Reads reads) : ISmsBudget
+    {
+        public sealed class Reads
+        {
+            private int _count;
+            public int Count => Volatile.Read(ref _count);
+            public void Add() => Interlocked.Increment(ref _count);
+        }
+
+        public string KeyForEmail(string email) => real.KeyForEmail(email);
+        public string KeyForAccount(string userId, string? email) => real.KeyForAccount(userId, email);
+        public Task<BudgetDecision> TryClaimAccountAsync(string accountKey, bool ignoreCooldown, CancellationToken cancellationToken) =>
+            real.TryClaimAccountAsync(accountKey, ignoreCooldown, cancellationToken);
+        public Task<BudgetDecision> TryClaimSharedAsync(string phone, TextKind kind, CancellationToken cancellationToken) =>
+            real.TryClaimSharedAsync(phone, kind, cancellationToken);
+        public Task<BudgetDecision> PeekDayAsync(TextKind kind, CancellationToken cancellationToken) => real.PeekDayAsync(kind, cancellationToken);
+        public Task<int> PruneAsync(CancellationToken cancellationToken) => real.PruneAsync(cancellationToken);
+
+        public Task<int?> TextsLeftTodayAsync(CancellationToken cancellationToken)
+        {
+            reads.Add();
+            return real.TextsLeftTodayAsync(cancellationToken);
+        }
     }
 
     private static Task<SiteFactory> StartAsync(Dictionary<string, string?> settings) =>
