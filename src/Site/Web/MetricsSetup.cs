@@ -48,16 +48,17 @@ public static class MetricsSetup
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("IdentityTwoFactor.Site"))
             .WithMetrics(metrics => metrics
-            .AddMeter(SmsTwoFactorMetrics.MeterName)
-            .AddMeter(AspNetCoreMeters)
-            // Every scrape sees the counters as they are (only allowed networks can scrape, so no cache is needed
-            // against floods).
-            .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
+                .AddMeter(SmsTwoFactorMetrics.MeterName)
+                .AddMeter(AspNetCoreMeters)
+                // Every scrape sees the counters as they are (only allowed networks can scrape, so no cache is needed
+                // against floods).
+                .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
         return builder;
     }
 
     /// <summary>After the forwarded headers (the client address is the real one) and the security headers; before
-    /// everything else, so a scrape never reaches the pages, the database or the rate limits.</summary>
+    /// everything else, so a scrape never reaches the pages, the sessions or the rate limits (the database only through
+    /// the daily gauge's cached read, <see cref="DailyTextsGauge"/>).</summary>
     public static WebApplication UseSiteMetrics(this WebApplication app)
     {
         if (!MetricsConfiguration.IsEnabled(app.Configuration))
