@@ -116,6 +116,7 @@ public partial class TwoFactorUserManager
             ProvisionalLockSignals.Decided(user.Id);
             if (locked)
             {
+                Metrics.RecordLock("password");
                 await RecordEventAsync(user, SecurityEventKinds.Locked);
                 return PasswordCheckResult.LockedNow;
             }
@@ -188,6 +189,12 @@ public partial class TwoFactorUserManager
         }
         if (outcome == FailedAttemptOutcome.LockedNow)
         {
+            Metrics.RecordLock(eventKind switch
+            {
+                SecurityEventKinds.PasswordFailed => "password",
+                SecurityEventKinds.RecoveryCodeFailed => "recovery-code",
+                _ => "code",
+            });
             await RecordEventAsync(user, SecurityEventKinds.Locked);
         }
         return outcome;
@@ -215,6 +222,7 @@ public partial class TwoFactorUserManager
         {
             case CodeCheckResult.Valid:
                 await UnlockAsync(user);
+                Metrics.RecordUnlock("texted-code");
                 await RecordEventAsync(user, SecurityEventKinds.Unlocked);
                 return UnlockResult.Unlocked;
             case CodeCheckResult.Expired:
