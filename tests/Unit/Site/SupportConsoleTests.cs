@@ -288,7 +288,7 @@ public sealed partial class SupportConsoleTests : IAsyncLifetime
         Assert.True(row.PhoneNumberConfirmed);
     }
 
-    private Task<HttpResponseMessage> PostActionAsync(Person agent, string accountId, string handler, string password) =>
+    private static Task<HttpResponseMessage> PostActionAsync(Person agent, string accountId, string handler, string password) =>
         agent.Client.PostFormAsync($"/support/account/{accountId}", [new("Input.Password", password)], $"/support/account/{accountId}?handler={handler}");
 
     private sealed record Person(FormClient Client, string Email, string Phone) : IDisposable
