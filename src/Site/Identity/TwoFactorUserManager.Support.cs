@@ -1,3 +1,4 @@
+using IdentityTwoFactor.Metrics;
 using Microsoft.AspNetCore.Identity;
 
 namespace IdentityTwoFactor.Identity;
@@ -68,7 +69,12 @@ public partial class TwoFactorUserManager
         switch (action)
         {
             case SupportAction.Unlock:
+                var wasLocked = await IsLockedOutAsync(target);
                 await UnlockAsync(target);
+                if (wasLocked)
+                {
+                    Metrics.RecordUnlock(UnlockMethods.Support);
+                }
                 // A code texted before the agent unlocked would otherwise still unlock a later lock.
                 await CodeStore.RemoveCodeAsync(target, CodePurposes.Unlock, CancellationToken);
                 (targetEvent, agentEvent) = (SecurityEventKinds.UnlockedBySupport, SecurityEventKinds.SupportUnlocked);

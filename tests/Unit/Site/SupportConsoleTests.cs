@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.RegularExpressions;
 using IdentityTwoFactor.Identity;
@@ -104,6 +106,7 @@ public sealed partial class SupportConsoleTests : IAsyncLifetime
     {
         var (caller, callerId) = await LockedCallerAsync();
         var (agent, agentId) = await AgentAsync();
+        using var unlocks = new UnlockMethodsSeen(_site.Services.GetRequiredService<IMeterFactory>());
 
         var unlocked = await PostActionAsync(agent, callerId, "Unlock", Password);
 
@@ -121,6 +124,43 @@ public sealed partial class SupportConsoleTests : IAsyncLifetime
         using var callersAccount = _site.NewClient();
         await callersAccount.LogInAsync(caller.Email, Password);
         Assert.Contains("Unlocked by support", await callersAccount.Http.GetStringAsync(new Uri("/account", UriKind.Relative)), StringComparison.Ordinal);
+
+        // Counted once as a support unlock; "unlocking" the account again, now open, is done but opens nothing.
+        await PostActionAsync(agent, callerId, "Unlock", Password);
+        Assert.Equal(["support"], unlocks.Methods);
+    }
+
+    /// <summary>The <c>method</c> tags of the site's unlock counter (this site's meters only: test classes run in parallel).</summary>
+    private sealed class UnlockMethodsSeen : IDisposable
+    {
+        private readonly MeterListener _listener = new();
+        private readonly ConcurrentQueue<string> _methods = new();
+
+        public UnlockMethodsSeen(IMeterFactory siteMeters)
+        {
+            _listener.InstrumentPublished = (instrument, listener) =>
+            {
+                if (instrument.Meter.Scope == siteMeters && instrument.Name == "identitytwofactor.unlocks")
+                {
+                    listener.EnableMeasurementEvents(instrument);
+                }
+            };
+            _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+            {
+                foreach (var tag in tags)
+                {
+                    if (tag.Key == "method")
+                    {
+                        _methods.Enqueue((string)tag.Value!);
+                    }
+                }
+            });
+            _listener.Start();
+        }
+
+        public string[] Methods => [.. _methods];
+
+        public void Dispose() => _listener.Dispose();
     }
 
     [Fact]
