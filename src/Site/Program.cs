@@ -1,5 +1,6 @@
 using IdentityTwoFactor;
 using IdentityTwoFactor.Data;
+using IdentityTwoFactor.Identity;
 
 try
 {
@@ -12,6 +13,12 @@ try
         // A deployment migrates once, then starts N instances with Database__MigrateAtStart=false.
         app.MigrateSiteDatabase(force: true);
         return 0;
+    }
+    if (SupportRoleCommand.IsRequested(args))
+    {
+        // --grant-support EMAIL / --revoke-support EMAIL: the database as the site would find it, the change, one line.
+        app.MigrateSiteDatabase();
+        return await SupportRoleCommand.RunAsync(app.Services, args, Console.Out);
     }
     app.ValidateSettingsAtStart();
     app.UseSite();

@@ -100,6 +100,7 @@ public static class SiteSetup
             o.ExcludedHosts.Clear(); // Development never sends HSTS; anywhere else, every host gets it.
         });
         services.AddSiteRateLimits();
+        services.AddSupportConsole();
         // The last bound on a request: one that runs this long is answered 503 (the outage page) and its work cancelled.
         // Database waits are bounded well below it (Database:OpenTimeout, Database:CommandTimeout); a text send by
         // RingCentral:SendTimeout.

@@ -82,13 +82,13 @@ public class SmsCodeTokenProvider<TUser>(
         var live = await Codes.FindCodeAsync(user, purpose, CancellationToken.None);
         if (live is null)
         {
-            metrics.RecordCodeCheck(purpose, "missing");
+            metrics.RecordCodeCheck(purpose, CodeCheckResults.Missing);
             return false;
         }
         if (time.GetUtcNow().UtcDateTime >= live.ExpiresUtc)
         {
             await Codes.TryConsumeCodeAsync(live, CancellationToken.None);
-            metrics.RecordCodeCheck(purpose, "expired");
+            metrics.RecordCodeCheck(purpose, CodeCheckResults.Expired);
             return false;
         }
         var candidate = SmsCodeHasher.IsWellFormed(token)
@@ -98,7 +98,7 @@ public class SmsCodeTokenProvider<TUser>(
         // Delete exactly the row compared against: a right code is used by one caller only, a wrong one is burnt.
         var consumed = await Codes.TryConsumeCodeAsync(live, CancellationToken.None);
         // A right code that a parallel caller used first is, for this caller, no live code.
-        metrics.RecordCodeCheck(purpose, !matches ? "wrong" : consumed ? "valid" : "missing");
+        metrics.RecordCodeCheck(purpose, !matches ? CodeCheckResults.Wrong : consumed ? CodeCheckResults.Valid : CodeCheckResults.Missing);
         return matches && consumed;
     }
 

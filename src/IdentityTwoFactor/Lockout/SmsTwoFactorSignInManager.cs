@@ -109,7 +109,7 @@ public partial class SmsTwoFactorSignInManager<TUser> : SignInManager<TUser>
         if (lockedByIt && await _store.ConfirmLockAsync(user, lockout.MaxFailedAccessAttempts, _time.GetUtcNow() + lockout.DefaultLockoutTimeSpan, CancellationToken.None))
         {
             LogLocked(Logger, lockout.MaxFailedAccessAttempts);
-            _metrics.RecordLock("password");
+            _metrics.RecordLock(LockCauses.Password);
             var sent = await _sender.SendAsync(user, SmsTwoFactorLockout.UnlockPurpose, ignoreCooldown: true);
             if (sent.Status != SmsCodeSendStatus.Sent)
             {

@@ -59,7 +59,7 @@ public class SmsUnlockService<TUser>
             return SmsUnlockResult.WrongCode;
         }
         await _store.UnlockAsync(user, CancellationToken.None);
-        _metrics.RecordUnlock("texted-code");
+        _metrics.RecordUnlock(UnlockMethods.TextedCode);
         return SmsUnlockResult.Unlocked;
     }
 

@@ -33,11 +33,17 @@ public sealed class SmsTwoFactorMetrics
         "refused-daily-cap", "refused-signup-share",
     };
 
-    private static readonly HashSet<string> Causes = new(StringComparer.Ordinal) { "password", "code", "recovery-code" };
+    private static readonly HashSet<string> Causes = new(StringComparer.Ordinal) { LockCauses.Password, LockCauses.Code, LockCauses.RecoveryCode };
 
-    private static readonly HashSet<string> Methods = new(StringComparer.Ordinal) { "texted-code", "recovery-code", "password-reset" };
+    private static readonly HashSet<string> Methods = new(StringComparer.Ordinal)
+    {
+        UnlockMethods.TextedCode, UnlockMethods.RecoveryCode, UnlockMethods.PasswordReset, UnlockMethods.Support,
+    };
 
-    private static readonly HashSet<string> Results = new(StringComparer.Ordinal) { "valid", "wrong", "expired", "missing", "too-many-tries" };
+    private static readonly HashSet<string> Results = new(StringComparer.Ordinal)
+    {
+        CodeCheckResults.Valid, CodeCheckResults.Wrong, CodeCheckResults.Expired, CodeCheckResults.Missing, CodeCheckResults.TooManyTries,
+    };
 
     private readonly Counter<long> _texts;
     private readonly Counter<long> _locks;
@@ -55,7 +61,7 @@ public sealed class SmsTwoFactorMetrics
         _locks = Meter.CreateCounter<long>("identitytwofactor.locks", "{lock}",
             "Accounts locked by failed attempts, by cause (password, code, recovery-code).");
         _unlocks = Meter.CreateCounter<long>("identitytwofactor.unlocks", "{unlock}",
-            "Locked accounts opened again, by method (texted-code, recovery-code, password-reset).");
+            "Locked accounts opened again, by method (texted-code, recovery-code, password-reset, support).");
         _codeChecks = Meter.CreateCounter<long>("identitytwofactor.code_checks", "{check}",
             "Texted codes checked, by purpose and result (valid, wrong, expired, missing, too-many-tries).");
     }
@@ -71,16 +77,16 @@ public sealed class SmsTwoFactorMetrics
         _texts.Add(1, new("purpose", PurposeTag(purpose)), new("outcome", Known(Outcomes, outcome)));
 
     /// <summary>Counts a lock.</summary>
-    /// <param name="cause"><c>password</c>, <c>code</c> (a wrong sign-in or phone-change code) or <c>recovery-code</c>.</param>
+    /// <param name="cause">One of <see cref="LockCauses"/>.</param>
     public void RecordLock(string cause) => _locks.Add(1, new KeyValuePair<string, object?>("cause", Known(Causes, cause)));
 
     /// <summary>Counts an unlock.</summary>
-    /// <param name="method"><c>texted-code</c>, <c>recovery-code</c> or <c>password-reset</c>.</param>
+    /// <param name="method">One of <see cref="UnlockMethods"/>.</param>
     public void RecordUnlock(string method) => _unlocks.Add(1, new KeyValuePair<string, object?>("method", Known(Methods, method)));
 
     /// <summary>Counts a code check.</summary>
     /// <param name="purpose">The code's purpose (reduced to its kind).</param>
-    /// <param name="result"><c>valid</c>, <c>wrong</c>, <c>expired</c>, <c>missing</c> or <c>too-many-tries</c>.</param>
+    /// <param name="result">One of <see cref="CodeCheckResults"/>.</param>
     public void RecordCodeCheck(string purpose, string result) =>
         _codeChecks.Add(1, new("purpose", PurposeTag(purpose)), new("result", Known(Results, result)));
 

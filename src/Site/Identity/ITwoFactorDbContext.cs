@@ -14,6 +14,7 @@ public interface ITwoFactorDbContext
     DbSet<SecurityEvent> SecurityEvents { get; }
     DbSet<CodeGuess> CodeGuesses { get; }
     DbSet<RecoveryCode> RecoveryCodes { get; }
+    DbSet<UserRole> UserRoles { get; }
 }
 
 public static class TwoFactorModel
@@ -55,6 +56,7 @@ public static class TwoFactorModel
             b.Property(e => e.Kind).HasMaxLength(32);
             b.Property(e => e.IpAddress).HasMaxLength(45);
             b.Property(e => e.UserAgent).HasMaxLength(200);
+            b.Property(e => e.Detail).HasMaxLength(256);
             b.HasIndex(e => new { e.UserId, e.AtUtc });
             b.HasIndex(e => e.AtUtc);
             b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(e => e.UserId).OnDelete(DeleteBehavior.Cascade);
@@ -79,6 +81,15 @@ public static class TwoFactorModel
             // The lookup and the consuming DELETE go by (user, keyed hash): the HMAC makes an indexed lookup safe.
             b.HasIndex(c => new { c.UserId, c.CodeHash }).IsUnique();
             b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<UserRole>(b =>
+        {
+            b.ToTable("UserRoles");
+            b.HasKey(r => new { r.UserId, r.Role });
+            b.Property(r => r.UserId).HasMaxLength(36);
+            b.Property(r => r.Role).HasMaxLength(64);
+            b.HasIndex(r => r.Role);
+            b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<SendBudget>(b =>
         {

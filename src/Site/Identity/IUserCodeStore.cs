@@ -14,6 +14,9 @@ public interface IUserCodeStore<TUser> where TUser : class
     /// <summary>Deletes every code of the user (used when the phone number changes).</summary>
     Task RemoveCodesAsync(TUser user, CancellationToken cancellationToken);
 
+    /// <summary>Deletes the user's outstanding code for one purpose (if any).</summary>
+    Task RemoveCodeAsync(TUser user, string purpose, CancellationToken cancellationToken);
+
     /// <summary>Records <paramref name="clientKey"/>'s one try at <paramref name="code"/>, atomically: false when that
     /// client already tried this code (so parallel tries from one client compare at most once).</summary>
     Task<bool> TryRecordGuessAsync(UserCode code, string clientKey, DateTime nowUtc, CancellationToken cancellationToken);

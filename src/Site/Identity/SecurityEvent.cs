@@ -9,6 +9,9 @@ public class SecurityEvent
     public DateTime AtUtc { get; set; }
     public string? IpAddress { get; set; }
     public string? UserAgent { get; set; }
+
+    /// <summary>Which account a support agent acted on (the agent's own events only); never a number, code or hash.</summary>
+    public string? Detail { get; set; }
 }
 
 /// <summary>The kinds of security event, with the sentence the account page shows for each.</summary>
@@ -35,6 +38,14 @@ public static class SecurityEventKinds
     public const string PasswordResetWithRecoveryCode = "PasswordResetWithRecoveryCode";
     public const string SignedInWithRecoveryCode = "SignedInWithRecoveryCode";
     public const string PhoneChangedWithRecoveryCode = "PhoneChangedWithRecoveryCode";
+    public const string UnlockedBySupport = "UnlockedBySupport";
+    public const string SessionsEndedBySupport = "SessionsEndedBySupport";
+    public const string PhoneUnconfirmedBySupport = "PhoneUnconfirmedBySupport";
+    public const string SupportUnlocked = "SupportUnlocked";
+    public const string SupportEndedSessions = "SupportEndedSessions";
+    public const string SupportUnconfirmedPhone = "SupportUnconfirmedPhone";
+    public const string SupportRoleGranted = "SupportRoleGranted";
+    public const string SupportRoleRevoked = "SupportRoleRevoked";
 
     public static string Describe(string kind) => kind switch
     {
@@ -59,6 +70,14 @@ public static class SecurityEventKinds
         PasswordResetWithRecoveryCode => "Password reset with a recovery code",
         SignedInWithRecoveryCode => "Signed in with a recovery code",
         PhoneChangedWithRecoveryCode => "Mobile phone number changed with a recovery code",
+        UnlockedBySupport => "Unlocked by support",
+        SessionsEndedBySupport => "Signed out of every browser by support",
+        PhoneUnconfirmedBySupport => "Support asked for the mobile phone number to be confirmed again",
+        SupportUnlocked => "As support: unlocked an account",
+        SupportEndedSessions => "As support: signed an account out of every browser",
+        SupportUnconfirmedPhone => "As support: asked an account to confirm its phone again",
+        SupportRoleGranted => "Support role granted",
+        SupportRoleRevoked => "Support role removed",
         _ => kind,
     };
 }

@@ -9,6 +9,12 @@ public interface ISecurityEventLog
 {
     Task RecordAsync(string userId, string kind, CancellationToken cancellationToken = default);
 
+    /// <summary>An event with a detail shown beside it (which account a support agent acted on).</summary>
+    Task RecordAsync(string userId, string kind, string? detail, CancellationToken cancellationToken = default);
+
+    /// <summary>How many events of <paramref name="kind"/> the user has since <paramref name="sinceUtc"/>.</summary>
+    Task<int> CountSinceAsync(string userId, string kind, DateTime sinceUtc, CancellationToken cancellationToken = default);
+
     /// <summary>Newest first; <paramref name="page"/> counts from 1.</summary>
     Task<IReadOnlyList<SecurityEvent>> ListAsync(string userId, int page, int pageSize, CancellationToken cancellationToken = default);
 
@@ -22,7 +28,10 @@ public sealed class SecurityEventLog<TContext>(TContext db, TimeProvider time, I
     : ISecurityEventLog
     where TContext : DbContext, ITwoFactorDbContext
 {
-    public async Task RecordAsync(string userId, string kind, CancellationToken cancellationToken = default)
+    public Task RecordAsync(string userId, string kind, CancellationToken cancellationToken = default) =>
+        RecordAsync(userId, kind, null, cancellationToken);
+
+    public async Task RecordAsync(string userId, string kind, string? detail, CancellationToken cancellationToken = default)
     {
         var request = http?.HttpContext;
         var agent = request?.Request.Headers.UserAgent.ToString();
@@ -31,7 +40,7 @@ public sealed class SecurityEventLog<TContext>(TContext db, TimeProvider time, I
         var at = time.GetUtcNow().UtcDateTime;
         // A plain INSERT, not SaveChanges: the context may track a user with pending changes that are not ours to save.
         await db.Database.ExecuteSqlInterpolatedAsync(
-            $"""INSERT INTO "SecurityEvents" ("UserId", "Kind", "AtUtc", "IpAddress", "UserAgent") VALUES ({userId}, {kind}, {at}, {ip}, {agent})""",
+            $"""INSERT INTO "SecurityEvents" ("UserId", "Kind", "AtUtc", "IpAddress", "UserAgent", "Detail") VALUES ({userId}, {kind}, {at}, {ip}, {agent}, {detail})""",
             cancellationToken);
     }
 
@@ -41,6 +50,9 @@ public sealed class SecurityEventLog<TContext>(TContext db, TimeProvider time, I
             .OrderByDescending(e => e.AtUtc).ThenByDescending(e => e.Id)
             .Skip((Math.Max(page, 1) - 1) * pageSize).Take(pageSize)
             .ToListAsync(cancellationToken);
+
+    public Task<int> CountSinceAsync(string userId, string kind, DateTime sinceUtc, CancellationToken cancellationToken = default) =>
+        db.SecurityEvents.CountAsync(e => e.UserId == userId && e.Kind == kind && e.AtUtc > sinceUtc, cancellationToken);
 
     public Task<int> CountAsync(string userId, CancellationToken cancellationToken = default) =>
         db.SecurityEvents.CountAsync(e => e.UserId == userId, cancellationToken);

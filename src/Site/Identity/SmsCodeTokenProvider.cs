@@ -202,11 +202,11 @@ public partial class SmsCodeTokenProvider(
         var result = await CheckAndConsumeAsync(purpose, token, manager, user);
         metrics.RecordCodeCheck(purpose, result switch
         {
-            CodeCheckResult.Valid => "valid",
-            CodeCheckResult.Wrong => "wrong",
-            CodeCheckResult.Expired => "expired",
-            CodeCheckResult.TooManyTries => "too-many-tries",
-            _ => "missing",
+            CodeCheckResult.Valid => CodeCheckResults.Valid,
+            CodeCheckResult.Wrong => CodeCheckResults.Wrong,
+            CodeCheckResult.Expired => CodeCheckResults.Expired,
+            CodeCheckResult.TooManyTries => CodeCheckResults.TooManyTries,
+            _ => CodeCheckResults.Missing,
         });
         return result;
     }

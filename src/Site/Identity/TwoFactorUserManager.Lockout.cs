@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using IdentityTwoFactor.Metrics;
 using Microsoft.AspNetCore.Identity;
 
 namespace IdentityTwoFactor.Identity;
@@ -116,7 +117,7 @@ public partial class TwoFactorUserManager
             ProvisionalLockSignals.Decided(user.Id);
             if (locked)
             {
-                Metrics.RecordLock("password");
+                Metrics.RecordLock(LockCauses.Password);
                 await RecordEventAsync(user, SecurityEventKinds.Locked);
                 return PasswordCheckResult.LockedNow;
             }
@@ -191,9 +192,9 @@ public partial class TwoFactorUserManager
         {
             Metrics.RecordLock(eventKind switch
             {
-                SecurityEventKinds.PasswordFailed => "password",
-                SecurityEventKinds.RecoveryCodeFailed => "recovery-code",
-                _ => "code",
+                SecurityEventKinds.PasswordFailed => LockCauses.Password,
+                SecurityEventKinds.RecoveryCodeFailed => LockCauses.RecoveryCode,
+                _ => LockCauses.Code,
             });
             await RecordEventAsync(user, SecurityEventKinds.Locked);
         }
@@ -222,7 +223,7 @@ public partial class TwoFactorUserManager
         {
             case CodeCheckResult.Valid:
                 await UnlockAsync(user);
-                Metrics.RecordUnlock("texted-code");
+                Metrics.RecordUnlock(UnlockMethods.TextedCode);
                 await RecordEventAsync(user, SecurityEventKinds.Unlocked);
                 return UnlockResult.Unlocked;
             case CodeCheckResult.Expired:

@@ -1,3 +1,5 @@
+using IdentityTwoFactor.Metrics;
+
 namespace IdentityTwoFactor.Identity;
 
 /// <summary>The result of trying a recovery code under the lockout rule.</summary>
@@ -126,7 +128,7 @@ public partial class TwoFactorUserManager
             return UnlockResult.Wrong;
         }
         await UnlockAsync(user);
-        Metrics.RecordUnlock("recovery-code");
+        Metrics.RecordUnlock(UnlockMethods.RecoveryCode);
         await RecordEventAsync(user, SecurityEventKinds.UnlockedWithRecoveryCode);
         await Codes.SendNoticeAsync(user.PhoneNumber, "Your account was just unlocked with a recovery code.");
         return UnlockResult.Unlocked;
@@ -173,7 +175,7 @@ public partial class TwoFactorUserManager
             await UnlockAsync(user);
             if (wasLocked)
             {
-                Metrics.RecordUnlock("password-reset");
+                Metrics.RecordUnlock(UnlockMethods.PasswordReset);
             }
             await EndSessionsAsync(user);
             await RecordEventAsync(user, SecurityEventKinds.PasswordResetWithRecoveryCode);

@@ -315,7 +315,7 @@ public partial class TwoFactorUserManager(
             await UnlockAsync(user);
             if (wasLocked)
             {
-                Metrics.RecordUnlock("password-reset");
+                Metrics.RecordUnlock(UnlockMethods.PasswordReset);
             }
             await EndSessionsAsync(user);
             await RecordEventAsync(user, SecurityEventKinds.PasswordReset);

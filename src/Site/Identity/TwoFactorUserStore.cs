@@ -20,7 +20,8 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
     IQueryableUserStore<TwoFactorUser>,
     IUserCodeStore<TwoFactorUser>,
     IUserLockoutCounterStore<TwoFactorUser>,
-    IUserRecoveryCodeStore<TwoFactorUser>
+    IUserRecoveryCodeStore<TwoFactorUser>,
+    IUserRoleStore<TwoFactorUser>
     where TContext : DbContext, ITwoFactorDbContext
 {
     private readonly IdentityErrorDescriber _errors = describer ?? new IdentityErrorDescriber();
@@ -464,6 +465,12 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         await Context.UserCodes.Where(c => c.UserId == user.Id).ExecuteDeleteAsync(cancellationToken);
     }
 
+    public virtual async Task RemoveCodeAsync(TwoFactorUser user, string purpose, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        await Context.UserCodes.Where(c => c.UserId == user.Id && c.Purpose == purpose).ExecuteDeleteAsync(cancellationToken);
+    }
+
     public virtual async Task<bool> TryRecordGuessAsync(UserCode code, string clientKey, DateTime nowUtc, CancellationToken cancellationToken)
     {
         ThrowIfDisposed(cancellationToken);
@@ -533,6 +540,51 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
     {
         Guard(user, cancellationToken);
         return Context.RecoveryCodes.CountAsync(c => c.UserId == user.Id, cancellationToken);
+    }
+
+    // ---- IUserRoleStore: roles by normalized name, each write an immediate statement ---------------------------
+
+    /// <summary>Grants the role at once (a second grant changes nothing). Identity's manager calls it with the normalized
+    /// name and then updates the user row, which never touches roles.</summary>
+    public virtual async Task AddToRoleAsync(TwoFactorUser user, string roleName, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        ArgumentException.ThrowIfNullOrEmpty(roleName);
+        var userId = user.Id;
+        await Context.Database.ExecuteSqlInterpolatedAsync(
+            $"""INSERT INTO "UserRoles" ("UserId", "Role") VALUES ({userId}, {roleName}) ON CONFLICT ("UserId", "Role") DO NOTHING""",
+            cancellationToken);
+    }
+
+    public virtual async Task RemoveFromRoleAsync(TwoFactorUser user, string roleName, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        ArgumentException.ThrowIfNullOrEmpty(roleName);
+        await Context.UserRoles.Where(r => r.UserId == user.Id && r.Role == roleName).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    /// <summary>The normalized names of the user's roles (there is no roles table to hold display names).</summary>
+    public virtual async Task<IList<string>> GetRolesAsync(TwoFactorUser user, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        return await Context.UserRoles.AsNoTracking().Where(r => r.UserId == user.Id).OrderBy(r => r.Role).Select(r => r.Role)
+            .ToListAsync(cancellationToken);
+    }
+
+    /// <summary>Read from the database on every call, never from a claim: a revoked role is gone at the next request.</summary>
+    public virtual Task<bool> IsInRoleAsync(TwoFactorUser user, string roleName, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        ArgumentException.ThrowIfNullOrEmpty(roleName);
+        return Context.UserRoles.AnyAsync(r => r.UserId == user.Id && r.Role == roleName, cancellationToken);
+    }
+
+    public virtual async Task<IList<TwoFactorUser>> GetUsersInRoleAsync(string roleName, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed(cancellationToken);
+        ArgumentException.ThrowIfNullOrEmpty(roleName);
+        return await Context.Users.Where(u => Context.UserRoles.Any(r => r.UserId == u.Id && r.Role == roleName))
+            .ToListAsync(cancellationToken);
     }
 
     // ---- guards -----------------------------------------------------------------------------------------

@@ -24,6 +24,8 @@ public sealed class UserStories(IPage page, SiteFixture site)
     public AccountTwoFactorPage AccountTwoFactor { get; } = new(page);
     public RecoveryCodesPage RecoveryCodes { get; } = new(page);
     public AccountRecoveryCodesPage AccountRecoveryCodes { get; } = new(page);
+    public SupportPage Support { get; } = new(page);
+    public SupportAccountPage SupportAccount { get; } = new(page);
 
     /// <summary>Signs up a fresh user, confirms the phone with the texted code, saves the recovery codes shown next
     /// (<see cref="TestUser.RecoveryCodes"/>), and lands on /login (the email prefilled).</summary>
@@ -127,6 +129,28 @@ public sealed class UserStories(IPage page, SiteFixture site)
         user = await SignUpAsync(user);
         await LogInAsync(user);
         return user;
+    }
+
+    /// <summary>A fresh user given the Support role the way an operator does (<c>--grant-support EMAIL</c>, through the
+    /// same entry point), signed in, and on /support.</summary>
+    public async Task<TestUser> BecomeSupportAgentAsync()
+    {
+        var agent = await SignUpAsync();
+        using var output = new StringWriter();
+        Assert.Equal(0, await IdentityTwoFactor.Identity.SupportRoleCommand.RunAsync(site.Factory.Services, ["--grant-support", agent.Email], output));
+        await LogInAsync(agent);
+        await Support.GotoAsync();
+        await Expect(Support.Heading).ToHaveTextAsync("Support console");
+        return agent;
+    }
+
+    /// <summary>On /support, finds <paramref name="user"/> and lands on the account's page.</summary>
+    public async Task FindInSupportAsync(TestUser user)
+    {
+        await Support.FindAsync(user.Email);
+        await Expect(Page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/support/account/[0-9a-f-]{36}$"));
+        await Expect(SupportAccount.Heading).ToHaveTextAsync("Account " + user.Email);
+        await Expect(SupportAccount.Summary("Mobile phone")).ToContainTextAsync(user.MaskedPhone);
     }
 
     /// <summary>Signed in: from the header's Account link to /account/two-factor, turns the texted code at every sign-in

@@ -395,6 +395,31 @@ public sealed class AccessibilityTests(BrowserFixture browser, SiteFixture site,
         }
     });
 
+    [Fact]
+    public Task SupportStatesPassAxe() => AuditAsync(AuditStory.Support, async (page, audit, stories) =>
+    {
+        var caller = await stories.SignUpAsync();
+        await stories.LockAsync(caller);
+        var agent = await stories.BecomeSupportAgentAsync();
+        await audit.CheckAsync(page, AuditCatalog.SupportEmpty);
+        await stories.Support.FindAsync("");
+        await Expect(stories.Support.ErrorFor("Email")).ToBeVisibleAsync();
+        await audit.CheckAsync(page, AuditCatalog.SupportErrors);
+        await stories.Support.FindAsync("nobody-" + caller.Email);
+        await Expect(stories.Support.ErrorFor("Email")).ToHaveTextAsync(SupportPage.NoAccount);
+        await audit.CheckAsync(page, AuditCatalog.SupportNoAccount);
+
+        await stories.FindInSupportAsync(caller);
+        await Expect(stories.SupportAccount.Summary("Lock")).ToHaveTextAsync("Locked until unlocked");
+        await audit.CheckAsync(page, AuditCatalog.SupportAccountLocked);
+        await stories.SupportAccount.UnlockAsync(UserStories.WrongPassword);
+        await Expect(stories.SupportAccount.ErrorFor("Password")).ToHaveTextAsync(SupportAccountPage.WrongPassword);
+        await audit.CheckAsync(page, AuditCatalog.SupportAccountWrongPassword);
+        await stories.SupportAccount.UnlockAsync(agent.Password);
+        await Expect(stories.SupportAccount.FlashInfo).ToHaveTextAsync(SupportAccountPage.Unlocked);
+        await audit.CheckAsync(page, AuditCatalog.SupportAccountUnlocked);
+    });
+
     /// <summary>Walks <paramref name="story"/> with JavaScript off, auditing as it goes; fails listing every violation, and
     /// when a catalog line of the story was not audited.</summary>
     private Task AuditAsync(AuditStory story, Func<IPage, AxeAudit, UserStories, Task> walk) => RunAsync(async page =>

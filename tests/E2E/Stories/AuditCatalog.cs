@@ -101,6 +101,14 @@ public static class AuditCatalog
     public static readonly AuditedState Busy = new(StaticPage, AuditStory.Errors, "busy (503 of the hashing gate)");
     public static readonly AuditedState DatabaseOutage = new(StaticPage, AuditStory.Errors, "database outage (503)");
 
+    // The support console (agents only).
+    public static readonly AuditedState SupportEmpty = new("/Support/Index", AuditStory.Support, "empty search form");
+    public static readonly AuditedState SupportErrors = new("/Support/Index", AuditStory.Support, "searched without an email");
+    public static readonly AuditedState SupportNoAccount = new("/Support/Index", AuditStory.Support, "no account with that email");
+    public static readonly AuditedState SupportAccountLocked = new("/Support/Account", AuditStory.Support, "a locked caller, activity");
+    public static readonly AuditedState SupportAccountWrongPassword = new("/Support/Account", AuditStory.Support, "the agent's wrong password");
+    public static readonly AuditedState SupportAccountUnlocked = new("/Support/Account", AuditStory.Support, "unlocked by support");
+
     // The development outbox (Development without RingCentral settings).
     public static readonly AuditedState OutboxEmpty = new("/Dev/Outbox", AuditStory.DevelopmentOutbox, "no texts yet");
     public static readonly AuditedState OutboxWithTexts = new("/Dev/Outbox", AuditStory.DevelopmentOutbox, "texts of a signup");

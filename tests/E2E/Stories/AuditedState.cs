@@ -20,4 +20,5 @@ public enum AuditStory
     SignInCode,
     Errors,
     DevelopmentOutbox,
+    Support,
 }

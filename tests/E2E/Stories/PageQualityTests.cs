@@ -71,6 +71,38 @@ public sealed class PageQualityTests(BrowserFixture browser, SiteFixture site, I
         }
     });
 
+    /// <summary>The support console's pages (agents only): strict CSP, no scripts, labelled inputs, and no sideways scroll at
+    /// 360 px, with a long email, a validation message and a full activity table.</summary>
+    [Fact]
+    public Task SupportPagesHaveStrictCspAndFitAPhone() => RunAsync(async page =>
+    {
+        var callerStories = new UserStories(page, Site);
+        var caller = await callerStories.SignUpAsync(TestUser.CreateUnique() with { Email = $"a-rather-long-mailbox-name-{Guid.NewGuid():N}@support-example.com" });
+        await callerStories.LockAsync(caller);
+
+        await using var agentBrowser = await NewContextAsync();
+        var agentPage = await agentBrowser.NewPageAsync();
+        var stories = new UserStories(agentPage, Site);
+        await stories.BecomeSupportAgentAsync();
+        await agentPage.SetViewportSizeAsync(Screenshots.PhoneWidth, 740);
+
+        var response = await agentPage.GotoAsync(SupportPage.Path) ?? throw new InvalidOperationException("No response for /support.");
+        await ExpectStrictCspNoScriptsAndLabelledInputsAsync(agentPage, response, SupportPage.Path);
+        await PageWidth.ExpectFitsAsync(agentPage, SupportPage.Path);
+        await stories.Support.FindAsync("nobody-" + caller.Email);
+        await Expect(stories.Support.ErrorFor("Email")).ToHaveTextAsync(SupportPage.NoAccount);
+        await PageWidth.ExpectFitsAsync(agentPage, "/support with no such account");
+
+        await stories.FindInSupportAsync(caller);
+        var accountPath = new Uri(agentPage.Url).AbsolutePath;
+        await stories.SupportAccount.UnlockAsync("not the agent's password");
+        await Expect(stories.SupportAccount.ErrorFor("Password")).ToHaveTextAsync(SupportAccountPage.WrongPassword);
+        await PageWidth.ExpectFitsAsync(agentPage, "/support/account/{id} with a wrong password");
+        response = await agentPage.GotoAsync(accountPath) ?? throw new InvalidOperationException("No response for the account page.");
+        await ExpectStrictCspNoScriptsAndLabelledInputsAsync(agentPage, response, accountPath);
+        await PageWidth.ExpectFitsAsync(agentPage, "/support/account/{id} of a locked account");
+    });
+
     /// <summary>At 360 px wide nothing is wider than the viewport (no sideways scrolling) on any page a person can reach,
     /// signed out and signed in, with the longest content each shows: three sessions, a full activity page, both steps of
     /// the phone change with their flash, and the sign-in code step.</summary>

@@ -210,6 +210,42 @@ public abstract class UserStoreTests : IAsyncLifetime
         Assert.Equal(0, await scope.Db.UserCodes.CountAsync());
     }
 
+    [Fact]
+    public async Task RolesAreKeptByNormalizedNameAndReadFromTheDatabaseEachTime()
+    {
+        var agent = await _host.CreateUserAsync("agent@example.com");
+        var other = await _host.CreateUserAsync("other@example.com");
+
+        await using (var scope = _host.NewScope())
+        {
+            var loaded = await scope.LoadAsync(agent);
+            Assert.True((await scope.Users.AddToRoleAsync(loaded, "Support")).Succeeded);
+            // A second grant is refused by the manager (already in role) and leaves one row, not two.
+            Assert.False((await scope.Users.AddToRoleAsync(loaded, "support")).Succeeded);
+            Assert.Equal(1, await scope.Db.UserRoles.CountAsync());
+        }
+
+        await using (var scope = _host.NewScope())
+        {
+            Assert.True(await scope.Users.IsInRoleAsync(await scope.LoadAsync(agent), "SUPPORT"));
+            Assert.False(await scope.Users.IsInRoleAsync(await scope.LoadAsync(other), "Support"));
+            Assert.Equal(["SUPPORT"], await scope.Users.GetRolesAsync(await scope.LoadAsync(agent)));
+            Assert.Equal([agent.Id], (await scope.Users.GetUsersInRoleAsync("Support")).Select(u => u.Id));
+        }
+
+        await using (var scope = _host.NewScope())
+        {
+            Assert.True((await scope.Users.RemoveFromRoleAsync(await scope.LoadAsync(agent), "Support")).Succeeded);
+        }
+
+        await using (var scope = _host.NewScope())
+        {
+            Assert.False(await scope.Users.IsInRoleAsync(await scope.LoadAsync(agent), "Support"));
+            Assert.Empty(await scope.Users.GetUsersInRoleAsync("Support"));
+            Assert.Equal(0, await scope.Db.UserRoles.CountAsync());
+        }
+    }
+
     public sealed class OnSqlite() : UserStoreTests(DatabaseKind.Sqlite);
 
     public sealed class OnPostgreSql() : UserStoreTests(DatabaseKind.PostgreSql);

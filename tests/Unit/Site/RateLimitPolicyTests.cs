@@ -50,7 +50,8 @@ public sealed class RateLimitPolicyTests
         // The forms the issue names must be among those found, or the enumeration itself is broken.
         foreach (var expected in new[] { "/ConfirmPhone POST Resend", "/ConfirmPhone POST (default)", "/LoginCode POST (default)", "/Account/Phone POST Confirm",
             "/Account/TwoFactor POST (default)", "/Account/Password POST (default)", "/Unlock POST Resend", "/ResetPassword POST Reset", "/Signup POST (default)", "/Login POST (default)",
-            "/Unlock POST Recovery", "/ResetPassword POST Recovery", "/LoginCode POST Recovery", "/RecoveryCodes POST Download", "/Account/RecoveryCodes POST (default)" })
+            "/Unlock POST Recovery", "/ResetPassword POST Recovery", "/LoginCode POST Recovery", "/RecoveryCodes POST Download", "/Account/RecoveryCodes POST (default)",
+            "/Support/Index POST (default)", "/Support/Account POST Unlock", "/Support/Account POST EndSessions", "/Support/Account POST RequirePhoneConfirmation" })
         {
             Assert.Contains(expected, posting);
         }

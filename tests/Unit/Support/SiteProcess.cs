@@ -106,9 +106,10 @@ public sealed class SiteProcess : IDisposable
 
     /// <summary>Starts the site and waits for it to exit by itself, as a start-up failure does; kills it after
     /// <paramref name="timeout"/>. Returns the exit code and everything it wrote to stdout and stderr.</summary>
-    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string folder, IReadOnlyDictionary<string, string> environment, TimeSpan timeout)
+    public static async Task<(int ExitCode, string Output)> RunUntilExitAsync(string folder, IReadOnlyDictionary<string, string> environment, TimeSpan timeout,
+        params string[] arguments)
     {
-        var start = CreateStartInfo(SiteDll, folder, Path.Combine(folder, "site.db"), "", Tools.FreePort(), environment, []);
+        var start = CreateStartInfo(SiteDll, folder, Path.Combine(folder, "site.db"), "", Tools.FreePort(), environment, arguments);
         using var process = new Process { StartInfo = start };
         var output = new System.Text.StringBuilder();
         void Append(string? line)

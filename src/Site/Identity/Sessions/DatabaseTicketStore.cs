@@ -150,6 +150,14 @@ public sealed class DatabaseTicketStore<TContext>(
             .ExecuteDeleteAsync(cancellationToken);
     }
 
+    public async Task<int> EndAllAsync(string userId, CancellationToken cancellationToken = default)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        return await scope.ServiceProvider.GetRequiredService<TContext>().Set<UserSession>()
+            .Where(s => s.UserId == userId)
+            .ExecuteDeleteAsync(cancellationToken);
+    }
+
     public async Task<int> PruneAsync(CancellationToken cancellationToken = default)
     {
         var now = time.GetUtcNow().UtcDateTime;

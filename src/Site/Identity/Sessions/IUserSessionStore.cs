@@ -13,6 +13,10 @@ public interface IUserSessionStore
     /// signed-in request); returns how many.</summary>
     Task<int> EndOthersAsync(string userId, CancellationToken cancellationToken = default);
 
+    /// <summary>Ends every session of the user, the current request's included (support ending another user's sessions);
+    /// returns how many.</summary>
+    Task<int> EndAllAsync(string userId, CancellationToken cancellationToken = default);
+
     /// <summary>Deletes expired sessions; returns how many.</summary>
     Task<int> PruneAsync(CancellationToken cancellationToken = default);
 }

@@ -23,6 +23,9 @@ public class IndexModel(TwoFactorUserManager users, TwoFactorSignInManager signI
     public IReadOnlyList<UserSession> Sessions { get; private set; } = [];
     public int RecoveryCodesLeft { get; private set; }
 
+    /// <summary>Agents find the console from here; nobody else is told it exists.</summary>
+    public bool IsSupportAgent { get; private set; }
+
     /// <summary>The session this page was requested with.</summary>
     public string? CurrentSessionId => SessionIds.Current(HttpContext);
 
@@ -38,6 +41,7 @@ public class IndexModel(TwoFactorUserManager users, TwoFactorSignInManager signI
         HasOlder = await events.CountAsync(me.Id, HttpContext.RequestAborted) > PageNumber * PageSize;
         Sessions = await users.ListSessionsAsync(me);
         RecoveryCodesLeft = await users.CountRecoveryCodesAsync(me);
+        IsSupportAgent = await users.IsSupportAgentAsync(me);
         return Page();
     }
 

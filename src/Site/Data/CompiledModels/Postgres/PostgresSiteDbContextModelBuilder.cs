@@ -12,7 +12,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
     public partial class PostgresSiteDbContextModel
     {
         private PostgresSiteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("9013b3a0-4cc8-4dff-b2d9-1a38abf12711"), entityTypeCount: 8)
+            : base(skipDetectChanges: false, modelId: new Guid("f531a405-19fd-4457-8493-a84a82cb0f1e"), entityTypeCount: 9)
         {
         }
 
@@ -25,6 +25,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
             var userSession = UserSessionEntityType.Create(this);
             var twoFactorUser = TwoFactorUserEntityType.Create(this);
             var userCode = UserCodeEntityType.Create(this);
+            var userRole = UserRoleEntityType.Create(this);
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
 
             CodeGuessEntityType.CreateForeignKey1(codeGuess, twoFactorUser);
@@ -32,6 +33,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
             SecurityEventEntityType.CreateForeignKey1(securityEvent, twoFactorUser);
             UserSessionEntityType.CreateForeignKey1(userSession, twoFactorUser);
             UserCodeEntityType.CreateForeignKey1(userCode, twoFactorUser);
+            UserRoleEntityType.CreateForeignKey1(userRole, twoFactorUser);
 
             CodeGuessEntityType.CreateAnnotations(codeGuess);
             RecoveryCodeEntityType.CreateAnnotations(recoveryCode);
@@ -40,6 +42,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
             UserSessionEntityType.CreateAnnotations(userSession);
             TwoFactorUserEntityType.CreateAnnotations(twoFactorUser);
             UserCodeEntityType.CreateAnnotations(userCode);
+            UserRoleEntityType.CreateAnnotations(userRole);
             DataProtectionKeyEntityType.CreateAnnotations(dataProtectionKey);
 
             AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn);

@@ -21,7 +21,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
                 "IdentityTwoFactor.Identity.SecurityEvent",
                 typeof(SecurityEvent),
                 baseEntityType,
-                propertyCount: 6,
+                propertyCount: 7,
                 foreignKeyCount: 1,
                 unnamedIndexCount: 2,
                 keyCount: 1);
@@ -43,6 +43,15 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
                 fieldInfo: typeof(SecurityEvent).GetField("<AtUtc>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 sentinel: new DateTime(1, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified));
             atUtc.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
+
+            var detail = runtimeEntityType.AddProperty(
+                "Detail",
+                typeof(string),
+                propertyInfo: typeof(SecurityEvent).GetProperty("Detail", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(SecurityEvent).GetField("<Detail>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 256);
+            detail.AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.None);
 
             var ipAddress = runtimeEntityType.AddProperty(
                 "IpAddress",

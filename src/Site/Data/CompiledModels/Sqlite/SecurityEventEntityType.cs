@@ -20,7 +20,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
                 "IdentityTwoFactor.Identity.SecurityEvent",
                 typeof(SecurityEvent),
                 baseEntityType,
-                propertyCount: 6,
+                propertyCount: 7,
                 foreignKeyCount: 1,
                 unnamedIndexCount: 2,
                 keyCount: 1);
@@ -40,6 +40,14 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
                 propertyInfo: typeof(SecurityEvent).GetProperty("AtUtc", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 fieldInfo: typeof(SecurityEvent).GetField("<AtUtc>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
                 sentinel: new DateTime(1, 1, 1, 0, 0, 0, 0, DateTimeKind.Unspecified));
+
+            var detail = runtimeEntityType.AddProperty(
+                "Detail",
+                typeof(string),
+                propertyInfo: typeof(SecurityEvent).GetProperty("Detail", BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                fieldInfo: typeof(SecurityEvent).GetField("<Detail>k__BackingField", BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.DeclaredOnly),
+                nullable: true,
+                maxLength: 256);
 
             var ipAddress = runtimeEntityType.AddProperty(
                 "IpAddress",

@@ -11,7 +11,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
     public partial class SiteDbContextModel
     {
         private SiteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("432d498b-e857-43a0-aea7-44aa53e2d728"), entityTypeCount: 8)
+            : base(skipDetectChanges: false, modelId: new Guid("d8213358-fe48-44cc-9ef0-a133fc945483"), entityTypeCount: 9)
         {
         }
 
@@ -24,6 +24,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
             var userSession = UserSessionEntityType.Create(this);
             var twoFactorUser = TwoFactorUserEntityType.Create(this);
             var userCode = UserCodeEntityType.Create(this);
+            var userRole = UserRoleEntityType.Create(this);
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
 
             CodeGuessEntityType.CreateForeignKey1(codeGuess, twoFactorUser);
@@ -31,6 +32,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
             SecurityEventEntityType.CreateForeignKey1(securityEvent, twoFactorUser);
             UserSessionEntityType.CreateForeignKey1(userSession, twoFactorUser);
             UserCodeEntityType.CreateForeignKey1(userCode, twoFactorUser);
+            UserRoleEntityType.CreateForeignKey1(userRole, twoFactorUser);
 
             CodeGuessEntityType.CreateAnnotations(codeGuess);
             RecoveryCodeEntityType.CreateAnnotations(recoveryCode);
@@ -39,6 +41,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
             UserSessionEntityType.CreateAnnotations(userSession);
             TwoFactorUserEntityType.CreateAnnotations(twoFactorUser);
             UserCodeEntityType.CreateAnnotations(userCode);
+            UserRoleEntityType.CreateAnnotations(userRole);
             DataProtectionKeyEntityType.CreateAnnotations(dataProtectionKey);
 
             AddAnnotation("ProductVersion", "10.0.15");
