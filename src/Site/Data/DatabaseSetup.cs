@@ -90,8 +90,11 @@ public static class DatabaseSetup
             builder.Services.AddDbContext<SiteDbContext>((services, o) => Outages(o
                     .UseSqlite(connectionString, sqlite => sqlite.CommandTimeout(options.CommandTimeoutSeconds))
                     .UseModel(CompiledModels.Sqlite.SiteDbContextModel.Instance)
-                    .AddInterceptors(new SqliteBusyTimeout(options.CommandTimeoutSeconds * 1000)), services),
+                    .AddInterceptors(new SqliteBusyTimeout(options.CommandTimeoutSeconds * 1000), services.GetRequiredService<SqliteWriteGate>()), services),
                 optionsLifetime: ServiceLifetime.Singleton);
+            // One queue per process for the one SQLite file: writers wait in order instead of in SQLite's busy sleeps.
+            builder.Services.AddSingleton(services => new SqliteWriteGate(
+                TimeSpan.FromSeconds(options.CommandTimeoutSeconds), services.GetRequiredService<ILogger<SqliteWriteGate>>()));
         }
 
         builder.AddEncryptedKeyRing();
