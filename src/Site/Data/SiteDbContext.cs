@@ -28,6 +28,7 @@ public class SiteDbContext : DbContext, ITwoFactorDbContext, IDataProtectionKeyC
     public DbSet<UserSession> UserSessions => Set<UserSession>();
     public DbSet<CodeGuess> CodeGuesses => Set<CodeGuess>();
     public DbSet<RecoveryCode> RecoveryCodes => Set<RecoveryCode>();
+    public DbSet<AuthenticatorKey> AuthenticatorKeys => Set<AuthenticatorKey>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)

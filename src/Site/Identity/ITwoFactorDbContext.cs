@@ -14,6 +14,7 @@ public interface ITwoFactorDbContext
     DbSet<SecurityEvent> SecurityEvents { get; }
     DbSet<CodeGuess> CodeGuesses { get; }
     DbSet<RecoveryCode> RecoveryCodes { get; }
+    DbSet<AuthenticatorKey> AuthenticatorKeys { get; }
 }
 
 public static class TwoFactorModel
@@ -79,6 +80,16 @@ public static class TwoFactorModel
             // The lookup and the consuming DELETE go by (user, keyed hash): the HMAC makes an indexed lookup safe.
             b.HasIndex(c => new { c.UserId, c.CodeHash }).IsUnique();
             b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<AuthenticatorKey>(b =>
+        {
+            b.ToTable("AuthenticatorKeys");
+            b.HasKey(a => a.UserId);
+            b.Property(a => a.UserId).HasMaxLength(36);
+            // Data Protection ciphertext of a 20-byte key: about 150 characters.
+            b.Property(a => a.ProtectedKey).HasMaxLength(1000);
+            b.Property(a => a.PendingProtectedKey).HasMaxLength(1000);
+            b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(a => a.UserId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<SendBudget>(b =>
         {

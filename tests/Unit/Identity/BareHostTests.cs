@@ -17,6 +17,7 @@ public sealed class BareHostTests
         public DbSet<SecurityEvent> SecurityEvents => Set<SecurityEvent>();
         public DbSet<CodeGuess> CodeGuesses => Set<CodeGuess>();
         public DbSet<RecoveryCode> RecoveryCodes => Set<RecoveryCode>();
+        public DbSet<AuthenticatorKey> AuthenticatorKeys => Set<AuthenticatorKey>();
 
         protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.ApplyTwoFactorModel();
     }
