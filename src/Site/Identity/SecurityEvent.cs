@@ -35,6 +35,13 @@ public static class SecurityEventKinds
     public const string PasswordResetWithRecoveryCode = "PasswordResetWithRecoveryCode";
     public const string SignedInWithRecoveryCode = "SignedInWithRecoveryCode";
     public const string PhoneChangedWithRecoveryCode = "PhoneChangedWithRecoveryCode";
+    public const string AuthenticatorAdded = "AuthenticatorAdded";
+    public const string AuthenticatorReplaced = "AuthenticatorReplaced";
+    public const string AuthenticatorRemoved = "AuthenticatorRemoved";
+    public const string AuthenticatorCodeFailed = "AuthenticatorCodeFailed";
+    public const string SignedInWithAuthenticator = "SignedInWithAuthenticator";
+    public const string UnlockedWithAuthenticator = "UnlockedWithAuthenticator";
+    public const string PasswordResetWithAuthenticator = "PasswordResetWithAuthenticator";
 
     public static string Describe(string kind) => kind switch
     {
@@ -59,6 +66,13 @@ public static class SecurityEventKinds
         PasswordResetWithRecoveryCode => "Password reset with a recovery code",
         SignedInWithRecoveryCode => "Signed in with a recovery code",
         PhoneChangedWithRecoveryCode => "Mobile phone number changed with a recovery code",
+        AuthenticatorAdded => "Authenticator app added",
+        AuthenticatorReplaced => "Authenticator app replaced by a new one (the old one stopped working)",
+        AuthenticatorRemoved => "Authenticator app removed",
+        AuthenticatorCodeFailed => "Wrong or already used authenticator app code entered",
+        SignedInWithAuthenticator => "Signed in with the authenticator app",
+        UnlockedWithAuthenticator => "Unlocked with the authenticator app",
+        PasswordResetWithAuthenticator => "Password reset with the authenticator app",
         _ => kind,
     };
 }

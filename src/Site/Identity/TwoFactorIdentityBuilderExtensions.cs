@@ -44,6 +44,8 @@ public static class TwoFactorIdentityBuilderExtensions
         builder.AddUserStore<TwoFactorUserStore<TContext>>();
         builder.AddUserManager<TwoFactorUserManager>();
         builder.AddTokenProvider<SmsCodeTokenProvider>(SmsCodeTokenProvider.ProviderName);
+        // Codes from an authenticator app (its key needs Data Protection, which the app registers).
+        builder.AddTokenProvider<AuthenticatorCodeProvider>(AuthenticatorCodeProvider.ProviderName);
 
         // Apps that also use sign-in get the lockout-aware SignInManager, whichever registration came first.
         services.TryAddScoped<TwoFactorSignInManager>();
