@@ -22,6 +22,7 @@ public class IndexModel(TwoFactorUserManager users, TwoFactorSignInManager signI
     public bool HasOlder { get; private set; }
     public IReadOnlyList<UserSession> Sessions { get; private set; } = [];
     public int RecoveryCodesLeft { get; private set; }
+    public bool HasApp { get; private set; }
 
     /// <summary>The session this page was requested with.</summary>
     public string? CurrentSessionId => SessionIds.Current(HttpContext);
@@ -38,6 +39,7 @@ public class IndexModel(TwoFactorUserManager users, TwoFactorSignInManager signI
         HasOlder = await events.CountAsync(me.Id, HttpContext.RequestAborted) > PageNumber * PageSize;
         Sessions = await users.ListSessionsAsync(me);
         RecoveryCodesLeft = await users.CountRecoveryCodesAsync(me);
+        HasApp = await users.HasAuthenticatorAsync(me);
         return Page();
     }
 
