@@ -20,7 +20,9 @@ public static class Rfc6238
             message[i] = (byte)(counter & 0xFF);
             counter >>= 8;
         }
+#pragma warning disable CA5350 // RFC 6238's default and what every app computes; HMAC-SHA1 is not weak as a MAC.
         var hash = HMACSHA1.HashData(key, message);
+#pragma warning restore CA5350
         var offset = hash[^1] & 0x0F;
         var binary = ((hash[offset] & 0x7F) << 24) | (hash[offset + 1] << 16) | (hash[offset + 2] << 8) | hash[offset + 3];
         var modulo = 1;

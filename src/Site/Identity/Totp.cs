@@ -24,7 +24,9 @@ public static class Totp
         Span<byte> counter = stackalloc byte[8];
         BinaryPrimitives.WriteInt64BigEndian(counter, step);
         Span<byte> mac = stackalloc byte[20];
+#pragma warning disable CA5350 // RFC 6238's default and what every app computes; HMAC-SHA1 is not weak as a MAC.
         HMACSHA1.HashData(key, counter, mac);
+#pragma warning restore CA5350
         var offset = mac[^1] & 0x0F;
         var binary = (BinaryPrimitives.ReadInt32BigEndian(mac[offset..]) & 0x7FFFFFFF) % 1_000_000;
         return binary.ToString("D6", System.Globalization.CultureInfo.InvariantCulture);
@@ -82,6 +84,6 @@ public static class Totp
         string.Join(' ', Enumerable.Range(0, (base32.Length + 3) / 4).Select(i => base32.Substring(i * 4, Math.Min(4, base32.Length - i * 4))));
 
     /// <summary>The <c>otpauth://totp/</c> URI (Google's Key Uri Format) an app reads from the QR code.</summary>
-    public static string KeyUri(string issuer, string account, string base32) =>
+    public static string OtpAuth(string issuer, string account, string base32) =>
         $"otpauth://totp/{Uri.EscapeDataString(issuer)}:{Uri.EscapeDataString(account)}?secret={base32}&issuer={Uri.EscapeDataString(issuer)}&algorithm=SHA1&digits=6&period=30";
 }

@@ -30,7 +30,7 @@ public enum AuthenticatorConfirmResult
 }
 
 /// <summary>What the setup page shows: the key for manual entry and the <c>otpauth://</c> URI the QR code carries.</summary>
-public sealed record AuthenticatorSetup(string Base32Key, string KeyUri)
+public sealed record AuthenticatorSetup(string Base32Key, string OtpAuth)
 {
     public string GroupedKey => Totp.Grouped(Base32Key);
 }
@@ -87,7 +87,7 @@ public partial class TwoFactorUserManager
         }
         var base32 = Totp.ToBase32(key);
         CryptographicOperations.ZeroMemory(key);
-        return new AuthenticatorSetup(base32, Totp.KeyUri(AuthenticatorIssuer, user.Email ?? user.Id, base32));
+        return new AuthenticatorSetup(base32, Totp.OtpAuth(AuthenticatorIssuer, user.Email ?? user.Id, base32));
     }
 
     private bool IsLive(AuthenticatorKey row) => row.PendingSinceUtc is { } since && Time.GetUtcNow().UtcDateTime - since < AuthenticatorSetupLifetime;

@@ -62,9 +62,9 @@ public abstract class AuthenticatorTests : IAsyncLifetime
 
         Assert.Matches("^[A-Z2-7]{32}$", setup.Base32Key);
         Assert.Equal(20, Rfc6238.FromBase32(setup.GroupedKey).Length);
-        Assert.StartsWith("otpauth://totp/IdentityTwoFactor:", setup.KeyUri, StringComparison.Ordinal);
-        Assert.Contains("secret=" + setup.Base32Key, setup.KeyUri, StringComparison.Ordinal);
-        Assert.Contains("issuer=IdentityTwoFactor", setup.KeyUri, StringComparison.Ordinal);
+        Assert.StartsWith("otpauth://totp/IdentityTwoFactor:", setup.OtpAuth, StringComparison.Ordinal);
+        Assert.Contains("secret=" + setup.Base32Key, setup.OtpAuth, StringComparison.Ordinal);
+        Assert.Contains("issuer=IdentityTwoFactor", setup.OtpAuth, StringComparison.Ordinal);
         await scope.Users.StartAuthenticatorSetupAsync(loaded);
         Assert.NotEqual(setup.Base32Key, (await scope.Users.GetPendingAuthenticatorSetupAsync(loaded))!.Base32Key);
     }

@@ -29,7 +29,7 @@ public class AuthenticatorModel(TwoFactorUserManager users, TwoFactorSignInManag
     public AuthenticatorSetup? Setup { get; private set; }
 
     /// <summary>The QR code of <see cref="Setup"/>'s URI, as a data: URL (the CSP allows data: images; no script).</summary>
-    public string? QrCodeDataUrl { get; private set; }
+    public string? QrCodeImage { get; private set; }
 
     public async Task<IActionResult> OnGetAsync()
     {
@@ -147,9 +147,9 @@ public class AuthenticatorModel(TwoFactorUserManager users, TwoFactorSignInManag
         if (Setup is not null)
         {
             using var generator = new QRCodeGenerator();
-            using var data = generator.CreateQrCode(Setup.KeyUri, QRCodeGenerator.ECCLevel.M);
+            using var data = generator.CreateQrCode(Setup.OtpAuth, QRCodeGenerator.ECCLevel.M);
             using var png = new PngByteQRCode(data);
-            QrCodeDataUrl = "data:image/png;base64," + Convert.ToBase64String(png.GetGraphic(5));
+            QrCodeImage = "data:image/png;base64," + Convert.ToBase64String(png.GetGraphic(5));
             NoStore();
         }
     }
