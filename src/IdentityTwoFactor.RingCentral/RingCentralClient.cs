@@ -31,14 +31,17 @@ public sealed class RingCentralClient : ISmsSender
     private readonly RingCentralTokenCache tokens;
     private readonly TimeProvider timeProvider;
     private readonly ILogger<RingCentralClient> logger;
+    private readonly RingCentralMetrics metrics;
 
     internal RingCentralClient(
         HttpClient http,
         IOptions<RingCentralOptions> options,
         RingCentralTokenCache tokens,
         TimeProvider timeProvider,
-        ILogger<RingCentralClient> logger)
+        ILogger<RingCentralClient> logger,
+        RingCentralMetrics metrics)
     {
+        this.metrics = metrics;
         this.http = http;
         this.options = options.Value;
         this.tokens = tokens;
@@ -186,7 +189,23 @@ public sealed class RingCentralClient : ISmsSender
         _ => SmsFailureKind.Misconfigured, // CMN-101 (a parameter), MSG-245 (from number), CMN-408 (OutboundSMS), MSG-384 (account limits), unknown
     };
 
+    /// <summary>One renewal (its retries included), counted once by outcome; the cache calls it single-flight.</summary>
     private async Task<TokenOutcome> RequestTokenAsync(CancellationToken ct)
+    {
+        var succeeded = false;
+        try
+        {
+            var outcome = await RequestTokenWithRetriesAsync(ct);
+            succeeded = outcome.AccessToken is not null;
+            return outcome;
+        }
+        finally
+        {
+            metrics.RecordRenewal(succeeded);
+        }
+    }
+
+    private async Task<TokenOutcome> RequestTokenWithRetriesAsync(CancellationToken ct)
     {
         for (var attempt = 1; ; attempt++)
         {

@@ -38,6 +38,8 @@ public static class RingCentralServiceCollectionExtensions
         services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<RingCentralOptions>, RingCentralOptionsValidator>());
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<RingCentralTokenCache>();
+        services.AddMetrics();
+        services.TryAddSingleton<RingCentralMetrics>();
         services.AddHttpClient(nameof(RingCentralClient), (sp, http) =>
             {
                 http.BaseAddress = new Uri(sp.GetRequiredService<IOptions<RingCentralOptions>>().Value.ServerUrl.TrimEnd('/') + "/");
@@ -48,13 +50,16 @@ public static class RingCentralServiceCollectionExtensions
             // structured-logging providers in the log state (the Basic credentials, the bearer token). Our own
             // RingCentralLog lines say what happened, so this client has no factory logging at all.
             .RemoveAllLoggers()
+            // Timed inside the client's pipeline: a request's latency, whoever sends it (token or SMS, retries too).
+            .AddHttpMessageHandler(sp => new RingCentralMetricsHandler(sp.GetRequiredService<RingCentralMetrics>()))
             // A factory, because the client's constructor takes the internal token cache and so cannot be public.
             .AddTypedClient((http, sp) => new RingCentralClient(
                 http,
                 sp.GetRequiredService<IOptions<RingCentralOptions>>(),
                 sp.GetRequiredService<RingCentralTokenCache>(),
                 sp.GetRequiredService<TimeProvider>(),
-                sp.GetRequiredService<ILogger<RingCentralClient>>()));
+                sp.GetRequiredService<ILogger<RingCentralClient>>(),
+                sp.GetRequiredService<RingCentralMetrics>()));
         services.TryAddTransient<ISmsSender>(sp => sp.GetRequiredService<RingCentralClient>());
         return services;
     }

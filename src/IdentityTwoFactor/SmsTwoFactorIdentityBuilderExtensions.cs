@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using IdentityTwoFactor.Budgets;
 using IdentityTwoFactor.Codes;
 using IdentityTwoFactor.Lockout;
+using IdentityTwoFactor.Metrics;
 using IdentityTwoFactor.Stores;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
@@ -77,6 +78,9 @@ public static class SmsTwoFactorIdentityBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ISmsCodeGenerator, RandomSmsCodeGenerator>();
         services.TryAddSingleton<SmsCodeHasher>();
+        // IMeterFactory (a generic host has it already); the instruments record nothing until an exporter listens.
+        services.AddMetrics();
+        services.TryAddSingleton<SmsTwoFactorMetrics>();
         services.TryAddScoped(sp => new SmsBudget((DbContext)sp.GetRequiredService(contextType),
             sp.GetRequiredService<IOptions<SmsTwoFactorOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SmsCodeHasher>()));
         var provider = typeof(SmsCodeTokenProvider<>).MakeGenericType(userType);

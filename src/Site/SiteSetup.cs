@@ -27,6 +27,7 @@ public static class SiteSetup
         builder.AddSiteIdentity();
         builder.AddSmsSender();
         builder.AddSitePages();
+        builder.AddSiteMetrics();
         builder.Services.RemoveDataProtectionWarmUp();
         return builder;
     }
@@ -37,6 +38,7 @@ public static class SiteSetup
         app.PrepareSiteDatabase();
         app.UseSiteForwardedHeaders();
         app.UseSecurityHeaders();
+        app.UseSiteMetrics();
         if (!app.Environment.IsDevelopment())
         {
             app.UseHsts();

@@ -1,6 +1,7 @@
 using System.Globalization;
 using IdentityTwoFactor.Budgets;
 using IdentityTwoFactor.Lockout;
+using IdentityTwoFactor.Metrics;
 using IdentityTwoFactor.Sms;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging;
@@ -58,6 +59,7 @@ public partial class SmsCodeSender<TUser>
     private readonly ISmsSender _sms;
     private readonly IOptions<SmsTwoFactorOptions> _options;
     private readonly ILogger _logger;
+    private readonly SmsTwoFactorMetrics _metrics;
 
     /// <summary>Creates the sender.</summary>
     /// <param name="users">Identity's user manager.</param>
@@ -66,10 +68,11 @@ public partial class SmsCodeSender<TUser>
     /// <param name="sms">The SMS provider.</param>
     /// <param name="options">The library's options.</param>
     /// <param name="logger">The log.</param>
+    /// <param name="metrics">Counts the texts by purpose and outcome.</param>
     public SmsCodeSender(UserManager<TUser> users, SmsCodeTokenProvider<TUser> codes, SmsBudget budget, ISmsSender sms,
-        IOptions<SmsTwoFactorOptions> options, ILogger<SmsCodeSender<TUser>> logger)
+        IOptions<SmsTwoFactorOptions> options, ILogger<SmsCodeSender<TUser>> logger, SmsTwoFactorMetrics metrics)
     {
-        (_users, _codes, _budget, _sms, _options, _logger) = (users, codes, budget, sms, options, logger);
+        (_users, _codes, _budget, _sms, _options, _logger, _metrics) = (users, codes, budget, sms, options, logger, metrics);
     }
 
     /// <summary>Texts a fresh code for <paramref name="purpose"/> to the user's number (or, for Identity's change-phone
@@ -100,6 +103,7 @@ public partial class SmsCodeSender<TUser>
         if (!claim.Allowed)
         {
             LogRefused(_logger, kind, masked, claim.Refusal);
+            _metrics.RecordText(purpose, SmsTwoFactorMetrics.RefusedTag(claim.Refusal.ToString()));
             return new SmsCodeSendResult(SmsCodeSendStatus.Refused, masked) { Refusal = claim.Refusal, RetryAfter = claim.RetryAfter };
         }
         var code = await _users.GenerateUserTokenAsync(user, SmsCodeTokenProvider<TUser>.ProviderName, purpose);
@@ -111,15 +115,18 @@ public partial class SmsCodeSender<TUser>
         catch (OperationCanceledException)
         {
             await UndoAsync(claim, purpose, user);
+            _metrics.RecordText(purpose, SmsTwoFactorMetrics.Cancelled);
             throw;
         }
         if (!sent.Succeeded)
         {
             await UndoAsync(claim, purpose, user);
             LogFailed(_logger, kind, masked, sent.Failure);
+            _metrics.RecordText(purpose, SmsTwoFactorMetrics.ProviderFailed);
             return new SmsCodeSendResult(SmsCodeSendStatus.Failed, masked) { Failure = sent };
         }
         LogSent(_logger, kind, masked);
+        _metrics.RecordText(purpose, SmsTwoFactorMetrics.Sent);
         return new SmsCodeSendResult(SmsCodeSendStatus.Sent, masked);
     }
 

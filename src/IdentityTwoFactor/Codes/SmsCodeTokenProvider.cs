@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using IdentityTwoFactor.Metrics;
 using IdentityTwoFactor.Stores;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -18,12 +19,14 @@ namespace IdentityTwoFactor.Codes;
 /// <param name="hasher">Hashes codes.</param>
 /// <param name="time">The clock.</param>
 /// <param name="options">The library's options.</param>
+/// <param name="metrics">Counts the code checks by purpose and result.</param>
 public class SmsCodeTokenProvider<TUser>(
     IUserStore<TUser> store,
     ISmsCodeGenerator generator,
     SmsCodeHasher hasher,
     TimeProvider time,
-    IOptions<SmsTwoFactorOptions> options) : IUserTwoFactorTokenProvider<TUser>
+    IOptions<SmsTwoFactorOptions> options,
+    SmsTwoFactorMetrics metrics) : IUserTwoFactorTokenProvider<TUser>
     where TUser : class
 {
     /// <summary>The name the provider is registered under.</summary>
@@ -79,11 +82,13 @@ public class SmsCodeTokenProvider<TUser>(
         var live = await Codes.FindCodeAsync(user, purpose, CancellationToken.None);
         if (live is null)
         {
+            metrics.RecordCodeCheck(purpose, "missing");
             return false;
         }
         if (time.GetUtcNow().UtcDateTime >= live.ExpiresUtc)
         {
             await Codes.TryConsumeCodeAsync(live, CancellationToken.None);
+            metrics.RecordCodeCheck(purpose, "expired");
             return false;
         }
         var candidate = SmsCodeHasher.IsWellFormed(token)
@@ -92,6 +97,8 @@ public class SmsCodeTokenProvider<TUser>(
         var matches = CryptographicOperations.FixedTimeEquals(candidate, live.CodeHash);
         // Delete exactly the row compared against: a right code is used by one caller only, a wrong one is burnt.
         var consumed = await Codes.TryConsumeCodeAsync(live, CancellationToken.None);
+        // A right code that a parallel caller used first is, for this caller, no live code.
+        metrics.RecordCodeCheck(purpose, !matches ? "wrong" : consumed ? "valid" : "missing");
         return matches && consumed;
     }
 

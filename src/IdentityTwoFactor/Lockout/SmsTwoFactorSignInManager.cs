@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using IdentityTwoFactor.Codes;
+using IdentityTwoFactor.Metrics;
 using IdentityTwoFactor.Stores;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Http;
@@ -36,6 +37,7 @@ public partial class SmsTwoFactorSignInManager<TUser> : SignInManager<TUser>
     private readonly IUserSmsTwoFactorStore<TUser> _store;
     private readonly SmsCodeSender<TUser> _sender;
     private readonly TimeProvider _time;
+    private readonly SmsTwoFactorMetrics _metrics;
 
     /// <summary>Creates the manager (the parameters are Identity's, then the library's).</summary>
     /// <param name="userManager">Identity's user manager.</param>
@@ -48,6 +50,7 @@ public partial class SmsTwoFactorSignInManager<TUser> : SignInManager<TUser>
     /// <param name="store">The user store, which must be the library's.</param>
     /// <param name="sender">Texts the unlock code.</param>
     /// <param name="time">The clock.</param>
+    /// <param name="metrics">Counts the locks.</param>
     public SmsTwoFactorSignInManager(
         UserManager<TUser> userManager,
         IHttpContextAccessor contextAccessor,
@@ -58,12 +61,13 @@ public partial class SmsTwoFactorSignInManager<TUser> : SignInManager<TUser>
         IUserConfirmation<TUser> confirmation,
         IUserStore<TUser> store,
         SmsCodeSender<TUser> sender,
-        TimeProvider time)
+        TimeProvider time,
+        SmsTwoFactorMetrics metrics)
         : base(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
     {
         _store = store as IUserSmsTwoFactorStore<TUser>
             ?? throw new NotSupportedException($"The user store must implement {nameof(IUserSmsTwoFactorStore<TUser>)}: register it with AddSmsTwoFactor after AddEntityFrameworkStores.");
-        (_sender, _time) = (sender, time);
+        (_sender, _time, _metrics) = (sender, time, metrics);
     }
 
     /// <summary>The password step under the lockout rule; see the class.</summary>
@@ -105,6 +109,7 @@ public partial class SmsTwoFactorSignInManager<TUser> : SignInManager<TUser>
         if (lockedByIt && await _store.ConfirmLockAsync(user, lockout.MaxFailedAccessAttempts, _time.GetUtcNow() + lockout.DefaultLockoutTimeSpan, CancellationToken.None))
         {
             LogLocked(Logger, lockout.MaxFailedAccessAttempts);
+            _metrics.RecordLock("password");
             var sent = await _sender.SendAsync(user, SmsTwoFactorLockout.UnlockPurpose, ignoreCooldown: true);
             if (sent.Status != SmsCodeSendStatus.Sent)
             {

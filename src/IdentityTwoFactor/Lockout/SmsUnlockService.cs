@@ -1,4 +1,5 @@
 using IdentityTwoFactor.Codes;
+using IdentityTwoFactor.Metrics;
 using IdentityTwoFactor.Stores;
 using Microsoft.AspNetCore.Identity;
 
@@ -25,13 +26,16 @@ public class SmsUnlockService<TUser>
     private readonly UserManager<TUser> _users;
     private readonly IUserSmsTwoFactorStore<TUser> _store;
     private readonly SmsCodeSender<TUser> _sender;
+    private readonly SmsTwoFactorMetrics _metrics;
 
     /// <summary>Creates the service.</summary>
     /// <param name="users">Identity's user manager.</param>
     /// <param name="store">The user store, which must be the library's.</param>
     /// <param name="sender">Texts codes.</param>
-    public SmsUnlockService(UserManager<TUser> users, IUserStore<TUser> store, SmsCodeSender<TUser> sender)
+    /// <param name="metrics">Counts the unlocks (the code provider counts the code checks).</param>
+    public SmsUnlockService(UserManager<TUser> users, IUserStore<TUser> store, SmsCodeSender<TUser> sender, SmsTwoFactorMetrics metrics)
     {
+        _metrics = metrics;
         _users = users;
         _store = store as IUserSmsTwoFactorStore<TUser>
             ?? throw new NotSupportedException($"The user store must implement {nameof(IUserSmsTwoFactorStore<TUser>)}: register it with AddSmsTwoFactor after AddEntityFrameworkStores.");
@@ -55,6 +59,7 @@ public class SmsUnlockService<TUser>
             return SmsUnlockResult.WrongCode;
         }
         await _store.UnlockAsync(user, CancellationToken.None);
+        _metrics.RecordUnlock("texted-code");
         return SmsUnlockResult.Unlocked;
     }
 

@@ -22,6 +22,10 @@ public interface ISmsBudget
     /// <summary>Whether the site's day would refuse a text of <paramref name="kind"/>, without claiming anything.</summary>
     Task<BudgetDecision> PeekDayAsync(TextKind kind, CancellationToken cancellationToken);
 
+    /// <summary>How many texts the site's day still allows (all instances together), or null when there is no daily cap.
+    /// One read, nothing claimed.</summary>
+    Task<int?> TextsLeftTodayAsync(CancellationToken cancellationToken);
+
     /// <summary>Deletes rows whose window and cooldown are over; returns how many.</summary>
     Task<int> PruneAsync(CancellationToken cancellationToken);
 }

@@ -18,7 +18,7 @@ namespace IdentityTwoFactor.Identity;
 /// Keys name emails and numbers only by a keyed pseudonym (<see cref="CodeHasher.Pseudonym"/>).
 /// </summary>
 public sealed partial class SmsBudget<TContext>(TContext db, IOptions<TwoFactorOptions> options, TimeProvider time, CodeHasher hasher,
-    ILogger<SmsBudget<TContext>> logger)
+    ILogger<SmsBudget<TContext>> logger, DailyTextsGauge gauge)
     : ISmsBudget
     where TContext : DbContext, ITwoFactorDbContext
 {
@@ -106,6 +106,7 @@ public sealed partial class SmsBudget<TContext>(TContext db, IOptions<TwoFactorO
             claimed.Add(day);
         }
         await transaction.CommitAsync();
+        gauge.Invalidate();
         return BudgetDecision.Free with { Refund = () => RefundAllAsync(claimed) };
     }
 
@@ -121,6 +122,20 @@ public sealed partial class SmsBudget<TContext>(TContext db, IOptions<TwoFactorO
         var row = await db.SendBudgets.AsNoTracking().FirstOrDefaultAsync(b => b.Key == key, cancellationToken);
         var full = row is { WindowStartUtc: { } start } && start > now - Day && row.CountInWindow >= DailyMax(kind);
         return full ? DayRefused(kind, now) : BudgetDecision.Free;
+    }
+
+    public async Task<int?> TextsLeftTodayAsync(CancellationToken cancellationToken)
+    {
+        var o = options.Value;
+        if (o.MaxTextsPerDay <= 0)
+        {
+            return null;
+        }
+        var now = time.GetUtcNow().UtcDateTime;
+        var key = DayKey(now);
+        var row = await db.SendBudgets.AsNoTracking().FirstOrDefaultAsync(b => b.Key == key, cancellationToken);
+        var used = row is { WindowStartUtc: { } start } && start > now - Day ? row.CountInWindow : 0;
+        return Math.Max(0, o.MaxTextsPerDay - used);
     }
 
     public async Task<int> PruneAsync(CancellationToken cancellationToken)
@@ -166,12 +181,13 @@ public sealed partial class SmsBudget<TContext>(TContext db, IOptions<TwoFactorO
         return new BudgetDecision(refusal, now.Date.AddDays(1) - now);
     }
 
-    private static async Task RefundAllAsync(List<BudgetDecision> claims)
+    private async Task RefundAllAsync(List<BudgetDecision> claims)
     {
         foreach (var claim in claims)
         {
             await claim.Refund!();
         }
+        gauge.Invalidate();
     }
 
     /// <summary>One conditional UPDATE claims a text under <paramref name="key"/>. Statements are not cancellable:

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using IdentityTwoFactor.Metrics;
 using IdentityTwoFactor.Sms;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging;
@@ -52,6 +53,7 @@ public partial class SmsCodeTokenProvider(
     IOptions<TwoFactorOptions> options,
     IServiceProvider services,
     ILogger<SmsCodeTokenProvider> logger,
+    SmsTwoFactorMetrics metrics,
     ICodeGuessClient? clients = null) : IUserTwoFactorTokenProvider<TwoFactorUser>
 {
     public const string ProviderName = "SmsCode";
@@ -80,6 +82,7 @@ public partial class SmsCodeTokenProvider(
         {
             LogSendFailed(logger, "notice", PhoneMask.Mask(phone), sent.Failure, sent.ErrorCode);
         }
+        metrics.RecordText("notice", sent.Succeeded ? SmsTwoFactorMetrics.Sent : SmsTwoFactorMetrics.ProviderFailed);
     }
 
     /// <summary>The number a code of this purpose is texted to and bound to.</summary>
@@ -141,6 +144,7 @@ public partial class SmsCodeTokenProvider(
         if (!account.Allowed)
         {
             LogSendRefused(logger, kind, masked, account.Refusal);
+            metrics.RecordText(purpose, SmsTwoFactorMetrics.RefusedTag(account.Refusal.ToString()));
             return new SendCodeResult(false, masked, Refused: account);
         }
         // Not cancellable from here on: a claim that stands is always refunded by the paths below.
@@ -149,6 +153,7 @@ public partial class SmsCodeTokenProvider(
         {
             await account.Refund!();
             LogSendRefused(logger, kind, masked, shared.Refusal);
+            metrics.RecordText(purpose, SmsTwoFactorMetrics.RefusedTag(shared.Refusal.ToString()));
             return new SendCodeResult(false, masked, Refused: shared);
         }
         var (code, row) = await NewCodeAsync(purpose, manager, user);
@@ -166,6 +171,7 @@ public partial class SmsCodeTokenProvider(
             await shared.Refund!();
             await account.Refund!();
             LogSendCancelled(logger, kind, masked);
+            metrics.RecordText(purpose, SmsTwoFactorMetrics.Cancelled);
             throw;
         }
         if (!sent.Succeeded)
@@ -174,11 +180,13 @@ public partial class SmsCodeTokenProvider(
             await shared.Refund!();
             await account.Refund!();
             LogSendFailed(logger, kind, masked, sent.Failure, sent.ErrorCode);
+            metrics.RecordText(purpose, SmsTwoFactorMetrics.ProviderFailed);
             return new SendCodeResult(false, masked, sent);
         }
         row.SentUtc = time.GetUtcNow().UtcDateTime;
         await Codes.ReplaceCodeAsync(user, row, CancellationToken.None);
         LogCodeSent(logger, kind, masked);
+        metrics.RecordText(purpose, SmsTwoFactorMetrics.Sent);
         return new SendCodeResult(true, masked);
     }
 
@@ -190,6 +198,20 @@ public partial class SmsCodeTokenProvider(
     /// <c>TwoFactor:MaxWrongCodesPerDay</c> in any 24 hours.
     /// </summary>
     public virtual async Task<CodeCheckResult> CheckAsync(string purpose, string token, UserManager<TwoFactorUser> manager, TwoFactorUser user)
+    {
+        var result = await CheckAndConsumeAsync(purpose, token, manager, user);
+        metrics.RecordCodeCheck(purpose, result switch
+        {
+            CodeCheckResult.Valid => "valid",
+            CodeCheckResult.Wrong => "wrong",
+            CodeCheckResult.Expired => "expired",
+            CodeCheckResult.TooManyTries => "too-many-tries",
+            _ => "missing",
+        });
+        return result;
+    }
+
+    private async Task<CodeCheckResult> CheckAndConsumeAsync(string purpose, string token, UserManager<TwoFactorUser> manager, TwoFactorUser user)
     {
         var live = await Codes.FindCodeAsync(user, purpose, CancellationToken.None);
         if (live is null)

@@ -1,3 +1,4 @@
+using IdentityTwoFactor.Metrics;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -36,6 +37,10 @@ public static class TwoFactorIdentityBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ICodeGenerator, RandomCodeGenerator>();
         services.TryAddSingleton<CodeHasher>();
+        // The library's instruments (texts, locks, unlocks, code checks); exported only when Metrics:Enabled.
+        services.AddMetrics();
+        services.TryAddSingleton<SmsTwoFactorMetrics>();
+        services.TryAddSingleton<DailyTextsGauge>();
         services.TryAddScoped<DummyPasswordCheck>();
         services.TryAddScoped<ISmsBudget, SmsBudget<TContext>>();
         services.TryAddScoped<ISecurityEventLog, SecurityEventLog<TContext>>();

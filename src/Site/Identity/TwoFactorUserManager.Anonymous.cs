@@ -1,3 +1,5 @@
+using IdentityTwoFactor.Metrics;
+
 namespace IdentityTwoFactor.Identity;
 
 /// <summary>
@@ -36,6 +38,8 @@ public partial class TwoFactorUserManager
         var request = await budget.TryClaimAccountAsync(budget.KeyForEmail(email), ignoreCooldown: false, cancellationToken);
         if (!request.Allowed)
         {
+            // Counted for real and unknown emails alike: the refusal is the email's budget, whoever owns it.
+            Metrics.RecordText(purpose, SmsTwoFactorMetrics.RefusedTag(request.Refusal.ToString()));
             return new SendCodeResult(false, null, Refused: request);
         }
         if (user is not null && qualifies)

@@ -119,6 +119,7 @@ public partial class TwoFactorUserManager
             ProvisionalLockSignals.Decided(user.Id);
             if (locked)
             {
+                Metrics.RecordLock("password");
                 await RecordEventAsync(user, SecurityEventKinds.Locked);
                 return PasswordCheckResult.LockedNow;
             }
@@ -191,6 +192,12 @@ public partial class TwoFactorUserManager
         }
         if (outcome == FailedAttemptOutcome.LockedNow)
         {
+            Metrics.RecordLock(eventKind switch
+            {
+                SecurityEventKinds.PasswordFailed => "password",
+                SecurityEventKinds.RecoveryCodeFailed => "recovery-code",
+                _ => "code",
+            });
             await RecordEventAsync(user, SecurityEventKinds.Locked);
         }
         return outcome;
@@ -218,6 +225,7 @@ public partial class TwoFactorUserManager
         {
             case CodeCheckResult.Valid:
                 await UnlockAsync(user);
+                Metrics.RecordUnlock("texted-code");
                 await RecordEventAsync(user, SecurityEventKinds.Unlocked);
                 return UnlockResult.Unlocked;
             case CodeCheckResult.Expired:

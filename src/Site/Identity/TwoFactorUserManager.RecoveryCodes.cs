@@ -126,6 +126,7 @@ public partial class TwoFactorUserManager
             return UnlockResult.Wrong;
         }
         await UnlockAsync(user);
+        Metrics.RecordUnlock("recovery-code");
         await RecordEventAsync(user, SecurityEventKinds.UnlockedWithRecoveryCode);
         await Codes.SendNoticeAsync(user.PhoneNumber, "Your account was just unlocked with a recovery code.");
         return UnlockResult.Unlocked;
@@ -140,6 +141,7 @@ public partial class TwoFactorUserManager
     /// </summary>
     public virtual async Task<RecoveryCodeResult> ResetPasswordWithRecoveryCodeAsync(TwoFactorUser? user, string? code, string newPassword)
     {
+        var wasLocked = user is not null && await IsLockedOutAsync(user);
         var result = await Hashing.RunAsync(async () =>
         {
             if (user is null)
@@ -169,6 +171,10 @@ public partial class TwoFactorUserManager
         if (result == RecoveryCodeResult.Used)
         {
             await UnlockAsync(user);
+            if (wasLocked)
+            {
+                Metrics.RecordUnlock("password-reset");
+            }
             await EndSessionsAsync(user);
             await RecordEventAsync(user, SecurityEventKinds.PasswordResetWithRecoveryCode);
             await Codes.SendNoticeAsync(user.PhoneNumber, "Your password was just reset with a recovery code.");

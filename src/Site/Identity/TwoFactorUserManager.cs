@@ -1,4 +1,5 @@
 using IdentityTwoFactor.Identity.Sessions;
+using IdentityTwoFactor.Metrics;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -21,7 +22,8 @@ public partial class TwoFactorUserManager(
     ILogger<UserManager<TwoFactorUser>> logger,
     SmsCodeTokenProvider codes,
     IOptions<TwoFactorOptions> twoFactorOptions,
-    TimeProvider time)
+    TimeProvider time,
+    SmsTwoFactorMetrics metrics)
     : UserManager<TwoFactorUser>(store, optionsAccessor, passwordHasher, userValidators, passwordValidators, keyNormalizer, errors, services, logger)
 {
     private readonly ISecurityEventLog? _events = services.GetService(typeof(ISecurityEventLog)) as ISecurityEventLog;
@@ -33,6 +35,9 @@ public partial class TwoFactorUserManager(
     protected SmsCodeTokenProvider Codes { get; } = codes;
     protected TwoFactorOptions TwoFactor => twoFactorOptions.Value;
     protected TimeProvider Time { get; } = time;
+
+    /// <summary>Counts locks and unlocks (texts and code checks are counted by the provider).</summary>
+    protected SmsTwoFactorMetrics Metrics { get; } = metrics;
 
     private IUserCodeStore<TwoFactorUser> CodeStore => Store as IUserCodeStore<TwoFactorUser>
         ?? throw new NotSupportedException($"The user store must implement {nameof(IUserCodeStore<TwoFactorUser>)}.");
@@ -302,11 +307,16 @@ public partial class TwoFactorUserManager(
     /// end), then the lock and failure count are cleared: the texted code proved the owner.</summary>
     public override async Task<IdentityResult> ResetPasswordAsync(TwoFactorUser user, string token, string newPassword)
     {
+        var wasLocked = await IsLockedOutAsync(user);
         // The slot is taken before the code is checked (and consumed): a busy answer leaves the code usable.
         var result = await Hashing.RunAsync(() => base.ResetPasswordAsync(user, token, newPassword));
         if (result.Succeeded)
         {
             await UnlockAsync(user);
+            if (wasLocked)
+            {
+                Metrics.RecordUnlock("password-reset");
+            }
             await EndSessionsAsync(user);
             await RecordEventAsync(user, SecurityEventKinds.PasswordReset);
             await Codes.SendNoticeAsync(user.PhoneNumber, "Your password was just reset with a texted code.");

@@ -97,26 +97,7 @@ public sealed class SiteFixture : IAsyncLifetime
     {
         Directory.CreateDirectory(_folder);
         _ringCentral = await FakeRingCentralServer.StartNewAsync(Clock);
-        var settings = new Dictionary<string, string?>
-        {
-            ["ConnectionStrings:Site"] = $"Data Source={DatabasePath}",
-            ["DotEnv:Disabled"] = "true",
-            ["RINGCENTRAL_SERVER_URL"] = _ringCentral.Url,
-            ["RINGCENTRAL_CLIENT_ID"] = _ringCentral.ClientId,
-            ["RINGCENTRAL_CLIENT_SECRET"] = _ringCentral.ClientSecret,
-            ["RINGCENTRAL_JWT"] = _ringCentral.Jwt,
-            ["RINGCENTRAL_FROM_NUMBER"] = _ringCentral.FromNumber,
-            ["TwoFactor:CodeHashKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
-            // Without it the key-encryption key would be generated under the content root, here the source folder.
-            ["DataProtection:KeyEncryptionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
-            // Settings of features still to come (per-IP limits, resend cooldowns): off, so stories may repeat steps quickly.
-            ["RateLimits:Enabled"] = "false",
-            ["TwoFactor:ResendCooldown"] = "00:00:00",
-            // Stories sign up many accounts on one test number.
-            ["TwoFactor:MaxTextsPerNumberPerHour"] = "0",
-            ["TwoFactor:MaxTextsPerNumberPerDay"] = "0",
-        };
-        _factory = new SiteFactory(settings, Clock);
+        _factory = new SiteFactory(TestSettings(DatabasePath, _ringCentral), Clock);
         _factory.StartServer();
         BaseUrl = _factory.BaseUrl;
         if (!File.Exists(DatabasePath))
@@ -124,6 +105,29 @@ public sealed class SiteFixture : IAsyncLifetime
             throw new InvalidOperationException($"The site did not use the test database {DatabasePath}: ConnectionStrings:Site was not applied.");
         }
     }
+
+    /// <summary>The site's test settings on the SQLite file <paramref name="databasePath"/>: texts go to
+    /// <paramref name="ringCentral"/>, or, when it is null, to the development outbox (the RingCentral variables are
+    /// set empty, so none from the machine's environment counts).</summary>
+    public static Dictionary<string, string?> TestSettings(string databasePath, FakeRingCentralServer? ringCentral) => new()
+    {
+        ["ConnectionStrings:Site"] = $"Data Source={databasePath}",
+        ["DotEnv:Disabled"] = "true",
+        ["RINGCENTRAL_SERVER_URL"] = ringCentral?.Url ?? "",
+        ["RINGCENTRAL_CLIENT_ID"] = ringCentral?.ClientId ?? "",
+        ["RINGCENTRAL_CLIENT_SECRET"] = ringCentral?.ClientSecret ?? "",
+        ["RINGCENTRAL_JWT"] = ringCentral?.Jwt ?? "",
+        ["RINGCENTRAL_FROM_NUMBER"] = ringCentral?.FromNumber ?? "",
+        ["TwoFactor:CodeHashKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        // Without it the key-encryption key would be generated under the content root, here the source folder.
+        ["DataProtection:KeyEncryptionKey"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        // Settings of features still to come (per-IP limits, resend cooldowns): off, so stories may repeat steps quickly.
+        ["RateLimits:Enabled"] = "false",
+        ["TwoFactor:ResendCooldown"] = "00:00:00",
+        // Stories sign up many accounts on one test number.
+        ["TwoFactor:MaxTextsPerNumberPerHour"] = "0",
+        ["TwoFactor:MaxTextsPerNumberPerDay"] = "0",
+    };
 
     public async Task DisposeAsync()
     {

@@ -62,6 +62,8 @@ public sealed class StartupErrorTests : IDisposable
     [InlineData("Hashing__MaxConcurrent", "0", "Hashing:MaxConcurrent must be between 1 and 1024.")]
     [InlineData("Hashing__MaxQueue", "many", "Hashing:MaxQueue must be")]
     [InlineData("Hashing__MaxWait", "00:05:00", "Hashing:MaxWait must be between 00:00:00 and 00:01:00.")]
+    [InlineData("Metrics__Enabled", "yes", "Metrics:Enabled must be true or false")]
+    [InlineData("Metrics__AllowedNetworks", "10.0.0.0/33", "Metrics:AllowedNetworks has \"10.0.0.0/33\", which is not a network in CIDR notation")]
     public async Task ABadValueStopsStartWithOneSentenceNamingTheSetting(string variable, string value, string expected)
     {
         var environment = WithRingCentral();
