@@ -9,17 +9,17 @@ public interface IUserAuthenticatorStore<TUser> where TUser : class
     /// <summary>Sets the pending key (a new setup), leaving a confirmed key working until the new one is confirmed.</summary>
     Task SetPendingAuthenticatorKeyAsync(TUser user, string protectedKey, DateTime nowUtc, CancellationToken cancellationToken);
 
-    /// <summary>Makes exactly this pending key the confirmed one, with <paramref name="step"/> as its last accepted step.
+    /// <summary>Makes exactly this pending key the confirmed one, with <paramref name="timeStep"/> as its last accepted step.
     /// False when the pending key changed or went meanwhile.</summary>
-    Task<bool> TryConfirmAuthenticatorKeyAsync(string userId, string pendingProtectedKey, long step, DateTime nowUtc, CancellationToken cancellationToken);
+    Task<bool> TryConfirmAuthenticatorKeyAsync(string userId, string pendingProtectedKey, long timeStep, DateTime nowUtc, CancellationToken cancellationToken);
 
     /// <summary>Counts one try at the confirmed key before it is compared: false (nothing counted) once
     /// <paramref name="maxTries"/> tries were counted since <paramref name="windowStartUtc"/>.</summary>
     Task<bool> TryCountAuthenticatorTryAsync(string userId, int maxTries, DateTime windowStartUtc, DateTime nowUtc, CancellationToken cancellationToken);
 
-    /// <summary>Accepts <paramref name="step"/> for exactly this confirmed key when it is later than the last accepted
+    /// <summary>Accepts <paramref name="timeStep"/> for exactly this confirmed key when it is later than the last accepted
     /// step, and takes back the try counted for it. True for the one caller whose UPDATE changed the row.</summary>
-    Task<bool> TryAcceptAuthenticatorStepAsync(string userId, string protectedKey, long step, CancellationToken cancellationToken);
+    Task<bool> TryAcceptAuthenticatorStepAsync(string userId, string protectedKey, long timeStep, CancellationToken cancellationToken);
 
     /// <summary>Deletes the user's authenticator (confirmed and pending). True when there was a confirmed key.</summary>
     Task<bool> RemoveAuthenticatorAsync(string userId, CancellationToken cancellationToken);

@@ -554,7 +554,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
             cancellationToken);
     }
 
-    public virtual async Task<bool> TryConfirmAuthenticatorKeyAsync(string userId, string pendingProtectedKey, long step, DateTime nowUtc, CancellationToken cancellationToken)
+    public virtual async Task<bool> TryConfirmAuthenticatorKeyAsync(string userId, string pendingProtectedKey, long timeStep, DateTime nowUtc, CancellationToken cancellationToken)
     {
         ThrowIfDisposed(cancellationToken);
         // Conditional on the very pending key the code was checked against: a setup restarted meanwhile is not confirmed
@@ -566,7 +566,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
                 .SetProperty(a => a.PendingProtectedKey, (string?)null)
                 .SetProperty(a => a.PendingSinceUtc, (DateTime?)null)
                 .SetProperty(a => a.ConfirmedUtc, nowUtc)
-                .SetProperty(a => a.LastStep, step)
+                .SetProperty(a => a.LastStep, timeStep)
                 .SetProperty(a => a.FailedTries, 0)
                 .SetProperty(a => a.FailedTriesSinceUtc, (DateTime?)null), cancellationToken) == 1;
     }
@@ -585,17 +585,17 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
                 cancellationToken) == 1;
     }
 
-    public virtual async Task<bool> TryAcceptAuthenticatorStepAsync(string userId, string protectedKey, long step, CancellationToken cancellationToken)
+    public virtual async Task<bool> TryAcceptAuthenticatorStepAsync(string userId, string protectedKey, long timeStep, CancellationToken cancellationToken)
     {
         ThrowIfDisposed(cancellationToken);
         ArgumentNullException.ThrowIfNull(protectedKey);
         // THE single-use rule: of any number of parallel submissions of one code, the database lets one UPDATE see
-        // LastStep < step; every other one (and any code of an earlier step) changes no row. Conditional on the key
+        // LastStep < timeStep; every other one (and any code of an earlier step) changes no row. Conditional on the key
         // too, so a code checked against a key replaced or removed meanwhile is refused.
         return await Context.AuthenticatorKeys
-            .Where(a => a.UserId == userId && a.ProtectedKey == protectedKey && a.LastStep < step)
+            .Where(a => a.UserId == userId && a.ProtectedKey == protectedKey && a.LastStep < timeStep)
             .ExecuteUpdateAsync(s => s
-                .SetProperty(a => a.LastStep, step)
+                .SetProperty(a => a.LastStep, timeStep)
                 .SetProperty(a => a.FailedTries, 0)
                 .SetProperty(a => a.FailedTriesSinceUtc, (DateTime?)null), cancellationToken) == 1;
     }
