@@ -137,8 +137,10 @@ public class AuthenticatorModel(TwoFactorUserManager users, TwoFactorSignInManag
         }
     }
 
+    // TempData's serializer hands a string that reads as a GUID (our user ids) back as a Guid, so compare its text.
     private bool StartedHere(TwoFactorUser me) =>
-        HttpContext.MayHaveMessages() && TempData.Peek(SetupStartedHere) as string == me.Id;
+        HttpContext.MayHaveMessages()
+        && string.Equals(TempData.Peek(SetupStartedHere)?.ToString(), me.Id, StringComparison.OrdinalIgnoreCase);
 
     private async Task LoadAsync(TwoFactorUser me)
     {
