@@ -33,9 +33,9 @@ public sealed class SmsTwoFactorMetrics
         "refused-daily-cap", "refused-signup-share",
     };
 
-    private static readonly HashSet<string> Causes = new(StringComparer.Ordinal) { "password", "code", "recovery-code" };
+    private static readonly HashSet<string> Causes = new(StringComparer.Ordinal) { "password", "code", "recovery-code", "authenticator" };
 
-    private static readonly HashSet<string> Methods = new(StringComparer.Ordinal) { "texted-code", "recovery-code", "password-reset" };
+    private static readonly HashSet<string> Methods = new(StringComparer.Ordinal) { "texted-code", "recovery-code", "authenticator", "password-reset" };
 
     private static readonly HashSet<string> Results = new(StringComparer.Ordinal) { "valid", "wrong", "expired", "missing", "too-many-tries" };
 
@@ -53,9 +53,9 @@ public sealed class SmsTwoFactorMetrics
         _texts = Meter.CreateCounter<long>("identitytwofactor.texts", "{text}",
             "Texts with a code (or a notice) by purpose and outcome: sent, provider-failed, cancelled, or refused by a budget.");
         _locks = Meter.CreateCounter<long>("identitytwofactor.locks", "{lock}",
-            "Accounts locked by failed attempts, by cause (password, code, recovery-code).");
+            "Accounts locked by failed attempts, by cause (password, code, recovery-code, authenticator).");
         _unlocks = Meter.CreateCounter<long>("identitytwofactor.unlocks", "{unlock}",
-            "Locked accounts opened again, by method (texted-code, recovery-code, password-reset).");
+            "Locked accounts opened again, by method (texted-code, recovery-code, authenticator, password-reset).");
         _codeChecks = Meter.CreateCounter<long>("identitytwofactor.code_checks", "{check}",
             "Texted codes checked, by purpose and result (valid, wrong, expired, missing, too-many-tries).");
     }
@@ -71,11 +71,13 @@ public sealed class SmsTwoFactorMetrics
         _texts.Add(1, new("purpose", PurposeTag(purpose)), new("outcome", Known(Outcomes, outcome)));
 
     /// <summary>Counts a lock.</summary>
-    /// <param name="cause"><c>password</c>, <c>code</c> (a wrong sign-in or phone-change code) or <c>recovery-code</c>.</param>
+    /// <param name="cause"><c>password</c>, <c>code</c> (a wrong sign-in or phone-change code), <c>recovery-code</c> or
+    /// <c>authenticator</c> (a wrong authenticator-app code outside sign-in, for an app that has one).</param>
     public void RecordLock(string cause) => _locks.Add(1, new KeyValuePair<string, object?>("cause", Known(Causes, cause)));
 
     /// <summary>Counts an unlock.</summary>
-    /// <param name="method"><c>texted-code</c>, <c>recovery-code</c> or <c>password-reset</c>.</param>
+    /// <param name="method"><c>texted-code</c>, <c>recovery-code</c>, <c>authenticator</c> (for an app that has one) or
+    /// <c>password-reset</c>.</param>
     public void RecordUnlock(string method) => _unlocks.Add(1, new KeyValuePair<string, object?>("method", Known(Methods, method)));
 
     /// <summary>Counts a code check.</summary>

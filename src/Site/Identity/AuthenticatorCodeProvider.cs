@@ -29,6 +29,7 @@ public class AuthenticatorCodeProvider(
     IUserStore<TwoFactorUser> store,
     TimeProvider time,
     IOptions<TwoFactorOptions> options,
+    AuthenticatorMetrics metrics,
     IDataProtectionProvider? dataProtection = null) : IUserTwoFactorTokenProvider<TwoFactorUser>
 {
     public const string ProviderName = "AuthenticatorApp";
@@ -64,6 +65,13 @@ public class AuthenticatorCodeProvider(
     public virtual async Task<AuthenticatorCheckResult> CheckAsync(string purpose, string? code, TwoFactorUser user, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(user);
+        var result = await CheckAndUseAsync(purpose, code, user, cancellationToken);
+        metrics.RecordCheck(purpose, result);
+        return result;
+    }
+
+    private async Task<AuthenticatorCheckResult> CheckAndUseAsync(string purpose, string? code, TwoFactorUser user, CancellationToken cancellationToken)
+    {
         if (!Serves(purpose) || dataProtection is null)
         {
             return AuthenticatorCheckResult.Wrong;

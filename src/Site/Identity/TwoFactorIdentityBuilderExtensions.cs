@@ -40,6 +40,7 @@ public static class TwoFactorIdentityBuilderExtensions
         // The library's instruments (texts, locks, unlocks, code checks); exported only when Metrics:Enabled.
         services.AddMetrics();
         services.TryAddSingleton<SmsTwoFactorMetrics>();
+        services.TryAddSingleton<AuthenticatorMetrics>();
         services.TryAddSingleton<DailyTextsGauge>();
         services.TryAddScoped<DummyPasswordCheck>();
         services.TryAddScoped<ISmsBudget, SmsBudget<TContext>>();

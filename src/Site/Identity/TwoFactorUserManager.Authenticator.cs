@@ -191,6 +191,7 @@ public partial class TwoFactorUserManager
                 return UnlockResult.Wrong;
         }
         await UnlockAsync(user);
+        Metrics.RecordUnlock("authenticator");
         await RecordEventAsync(user, SecurityEventKinds.UnlockedWithAuthenticator);
         await Codes.SendNoticeAsync(user.PhoneNumber, "Your account was just unlocked with your authenticator app.");
         return UnlockResult.Unlocked;
@@ -203,6 +204,7 @@ public partial class TwoFactorUserManager
     /// </summary>
     public virtual async Task<AuthenticatorCodeResult> ResetPasswordWithAuthenticatorAsync(TwoFactorUser? user, string? code, string newPassword)
     {
+        var wasLocked = user is not null && await IsLockedOutAsync(user);
         var result = await Hashing.RunAsync(async () =>
         {
             if (user is null)
@@ -231,6 +233,10 @@ public partial class TwoFactorUserManager
         if (result == AuthenticatorCodeResult.Used)
         {
             await UnlockAsync(user);
+            if (wasLocked)
+            {
+                Metrics.RecordUnlock("password-reset");
+            }
             await EndSessionsAsync(user);
             await RecordEventAsync(user, SecurityEventKinds.PasswordResetWithAuthenticator);
             await Codes.SendNoticeAsync(user.PhoneNumber, "Your password was just reset with your authenticator app.");

@@ -196,6 +196,7 @@ public partial class TwoFactorUserManager
             {
                 SecurityEventKinds.PasswordFailed => "password",
                 SecurityEventKinds.RecoveryCodeFailed => "recovery-code",
+                SecurityEventKinds.AuthenticatorCodeFailed => "authenticator",
                 _ => "code",
             });
             await RecordEventAsync(user, SecurityEventKinds.Locked);
