@@ -11,6 +11,9 @@ public sealed class AccountAuthenticatorPage(IPage page) : PageObject(page)
     public const string SetUp =
         "Your authenticator app is set up. At sign-in you can now enter a code from it instead of a texted code, and it can unlock your account or reset your password.";
     public const string Removed = "The authenticator app was removed. Its codes no longer work.";
+    public const string WrongCurrentPassword = "The current password is not right.";
+    public const string WrongConfirmationCode =
+        "That is not the code your authenticator app shows for this key. Check the key and the phone's clock, then enter the code it shows now.";
 
     public ILocator CurrentPassword => Field("Current password");
     public ILocator StartButton => Button("Set up an authenticator app");

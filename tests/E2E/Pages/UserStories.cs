@@ -202,6 +202,10 @@ public sealed class UserStories(IPage page, SiteFixture site)
     /// <summary>The code an authenticator app with <paramref name="key"/> shows now, on the site's clock.</summary>
     public string AppCode(byte[] key) => IdentityTwoFactor.Tests.Support.Rfc6238.Code(key, site.Clock.GetUtcNow());
 
+    /// <summary>The code the app showed <paramref name="steps"/> 30-second steps from now (negative: before).</summary>
+    public string AppCode(byte[] key, int steps) =>
+        IdentityTwoFactor.Tests.Support.Rfc6238.Code(key, site.Clock.GetUtcNow().AddSeconds(30 * steps));
+
     /// <summary>With an authenticator app: the right password leads to the app's form on /login/code, and nothing is
     /// texted.</summary>
     public async Task LogInUpToAppCodeAsync(TestUser user, string? password = null)
