@@ -94,6 +94,8 @@ public sealed partial class AuthenticatorFlowTests : IAsyncLifetime
 
         var wrong = await client.PostFormAsync("/account/authenticator", [new("Input.CurrentPassword", "not the password")], "/account/authenticator?handler=Remove");
         Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
+        // Said once, above both password forms (not beside the new-app form's field).
+        Assert.Single(Regex.Matches(await wrong.Content.ReadAsStringAsync(), "The current password is not right."));
         Assert.Equal(1, await _site.WithDbAsync(db => db.AuthenticatorKeys.CountAsync(a => a.ProtectedKey != null)));
 
         var removed = await client.PostFormAsync("/account/authenticator", [new("Input.CurrentPassword", Password)], "/account/authenticator?handler=Remove");
