@@ -11,6 +11,9 @@ public static class LockCauses
 
     /// <summary>Wrong recovery codes.</summary>
     public const string RecoveryCode = "recovery-code";
+
+    /// <summary>Wrong authenticator-app codes outside sign-in (an app that has an authenticator app).</summary>
+    public const string Authenticator = "authenticator";
 }
 
 /// <summary>The <c>method</c> tags of <c>identitytwofactor.unlocks</c> (<see cref="SmsTwoFactorMetrics.RecordUnlock"/>).</summary>
@@ -21,6 +24,9 @@ public static class UnlockMethods
 
     /// <summary>A recovery code.</summary>
     public const string RecoveryCode = "recovery-code";
+
+    /// <summary>A code from an authenticator app (an app that has one).</summary>
+    public const string Authenticator = "authenticator";
 
     /// <summary>A password reset (texted or recovery code) of a locked account.</summary>
     public const string PasswordReset = "password-reset";

@@ -33,11 +33,14 @@ public sealed class SmsTwoFactorMetrics
         "refused-daily-cap", "refused-signup-share",
     };
 
-    private static readonly HashSet<string> Causes = new(StringComparer.Ordinal) { LockCauses.Password, LockCauses.Code, LockCauses.RecoveryCode };
+    private static readonly HashSet<string> Causes = new(StringComparer.Ordinal)
+    {
+        LockCauses.Password, LockCauses.Code, LockCauses.RecoveryCode, LockCauses.Authenticator,
+    };
 
     private static readonly HashSet<string> Methods = new(StringComparer.Ordinal)
     {
-        UnlockMethods.TextedCode, UnlockMethods.RecoveryCode, UnlockMethods.PasswordReset, UnlockMethods.Support,
+        UnlockMethods.TextedCode, UnlockMethods.RecoveryCode, UnlockMethods.Authenticator, UnlockMethods.PasswordReset, UnlockMethods.Support,
     };
 
     private static readonly HashSet<string> Results = new(StringComparer.Ordinal)
@@ -59,9 +62,9 @@ public sealed class SmsTwoFactorMetrics
         _texts = Meter.CreateCounter<long>("identitytwofactor.texts", "{text}",
             "Texts with a code (or a notice) by purpose and outcome: sent, provider-failed, cancelled, or refused by a budget.");
         _locks = Meter.CreateCounter<long>("identitytwofactor.locks", "{lock}",
-            "Accounts locked by failed attempts, by cause (password, code, recovery-code).");
+            "Accounts locked by failed attempts, by cause (password, code, recovery-code, authenticator).");
         _unlocks = Meter.CreateCounter<long>("identitytwofactor.unlocks", "{unlock}",
-            "Locked accounts opened again, by method (texted-code, recovery-code, password-reset, support).");
+            "Locked accounts opened again, by method (texted-code, recovery-code, authenticator, password-reset, support).");
         _codeChecks = Meter.CreateCounter<long>("identitytwofactor.code_checks", "{check}",
             "Texted codes checked, by purpose and result (valid, wrong, expired, missing, too-many-tries).");
     }

@@ -29,6 +29,7 @@ public class SiteDbContext : DbContext, ITwoFactorDbContext, IDataProtectionKeyC
     public DbSet<CodeGuess> CodeGuesses => Set<CodeGuess>();
     public DbSet<RecoveryCode> RecoveryCodes => Set<RecoveryCode>();
     public DbSet<UserRole> UserRoles => Set<UserRole>();
+    public DbSet<AuthenticatorKey> AuthenticatorKeys => Set<AuthenticatorKey>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder)

@@ -15,6 +15,7 @@ public interface ITwoFactorDbContext
     DbSet<CodeGuess> CodeGuesses { get; }
     DbSet<RecoveryCode> RecoveryCodes { get; }
     DbSet<UserRole> UserRoles { get; }
+    DbSet<AuthenticatorKey> AuthenticatorKeys { get; }
 }
 
 public static class TwoFactorModel
@@ -90,6 +91,17 @@ public static class TwoFactorModel
             b.Property(r => r.Role).HasMaxLength(64);
             b.HasIndex(r => r.Role);
             b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(r => r.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        modelBuilder.Entity<AuthenticatorKey>(b =>
+        {
+            b.ToTable("AuthenticatorKeys");
+            b.HasKey(a => a.UserId);
+            b.Property(a => a.UserId).HasMaxLength(36);
+            // Data Protection ciphertext of a 20-byte key: about 150 characters.
+            b.Property(a => a.ProtectedKey).HasMaxLength(1000);
+            b.Property(a => a.PendingProtectedKey).HasMaxLength(1000);
+            b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(a => a.UserId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<SendBudget>(b =>
         {

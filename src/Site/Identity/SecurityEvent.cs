@@ -46,6 +46,13 @@ public static class SecurityEventKinds
     public const string SupportUnconfirmedPhone = "SupportUnconfirmedPhone";
     public const string SupportRoleGranted = "SupportRoleGranted";
     public const string SupportRoleRevoked = "SupportRoleRevoked";
+    public const string AuthenticatorAdded = "AuthenticatorAdded";
+    public const string AuthenticatorReplaced = "AuthenticatorReplaced";
+    public const string AuthenticatorRemoved = "AuthenticatorRemoved";
+    public const string AuthenticatorCodeFailed = "AuthenticatorCodeFailed";
+    public const string SignedInWithAuthenticator = "SignedInWithAuthenticator";
+    public const string UnlockedWithAuthenticator = "UnlockedWithAuthenticator";
+    public const string PasswordResetWithAuthenticator = "PasswordResetWithAuthenticator";
 
     public static string Describe(string kind) => kind switch
     {
@@ -78,6 +85,13 @@ public static class SecurityEventKinds
         SupportUnconfirmedPhone => "As support: asked an account to confirm its phone again",
         SupportRoleGranted => "Support role granted",
         SupportRoleRevoked => "Support role removed",
+        AuthenticatorAdded => "Authenticator app added",
+        AuthenticatorReplaced => "Authenticator app replaced by a new one (the old one stopped working)",
+        AuthenticatorRemoved => "Authenticator app removed",
+        AuthenticatorCodeFailed => "Wrong or already used authenticator app code entered",
+        SignedInWithAuthenticator => "Signed in with the authenticator app",
+        UnlockedWithAuthenticator => "Unlocked with the authenticator app",
+        PasswordResetWithAuthenticator => "Password reset with the authenticator app",
         _ => kind,
     };
 }

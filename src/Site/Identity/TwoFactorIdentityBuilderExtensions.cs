@@ -40,6 +40,7 @@ public static class TwoFactorIdentityBuilderExtensions
         // The library's instruments (texts, locks, unlocks, code checks); exported only when Metrics:Enabled.
         services.AddMetrics();
         services.TryAddSingleton<SmsTwoFactorMetrics>();
+        services.TryAddSingleton<AuthenticatorMetrics>();
         services.TryAddSingleton<DailyTextsGauge>();
         services.TryAddScoped<DummyPasswordCheck>();
         services.TryAddScoped<ISmsBudget, SmsBudget<TContext>>();
@@ -49,6 +50,8 @@ public static class TwoFactorIdentityBuilderExtensions
         builder.AddUserStore<TwoFactorUserStore<TContext>>();
         builder.AddUserManager<TwoFactorUserManager>();
         builder.AddTokenProvider<SmsCodeTokenProvider>(SmsCodeTokenProvider.ProviderName);
+        // Codes from an authenticator app (its key needs Data Protection, which the app registers).
+        builder.AddTokenProvider<AuthenticatorCodeProvider>(AuthenticatorCodeProvider.ProviderName);
 
         // Apps that also use sign-in get the lockout-aware SignInManager, whichever registration came first.
         services.TryAddScoped<TwoFactorSignInManager>();

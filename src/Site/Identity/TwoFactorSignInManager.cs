@@ -48,7 +48,8 @@ public class TwoFactorSignInManager(
         return result;
     }
 
-    /// <summary>Identity's two-factor sign-in with our code provider. A wrong code counts toward the lock through
+    /// <summary>Identity's two-factor sign-in with our code providers (the texted code, or the authenticator app's, which
+    /// a locked account cannot use here: Identity's pre-sign-in check refuses it before the code is tried). A wrong code counts toward the lock through
     /// <see cref="TwoFactorUserManager.AccessFailedAsync"/>; <see cref="TwoFactorUserManager.LastFailedAttempt"/> tells
     /// whether it was the one that locked.</summary>
     public override async Task<SignInResult> TwoFactorSignInAsync(string provider, string code, bool isPersistent, bool rememberClient)
@@ -57,7 +58,9 @@ public class TwoFactorSignInManager(
         var result = await base.TwoFactorSignInAsync(provider, code, isPersistent, rememberClient);
         if (result.Succeeded && user is not null)
         {
-            await _users.RecordEventAsync(user, SecurityEventKinds.SignedIn);
+            await _users.RecordEventAsync(user, provider == AuthenticatorCodeProvider.ProviderName
+                ? SecurityEventKinds.SignedInWithAuthenticator
+                : SecurityEventKinds.SignedIn);
         }
         return result;
     }

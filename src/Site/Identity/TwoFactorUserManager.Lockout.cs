@@ -50,6 +50,9 @@ public enum PasswordCheckResult
 ///   Current passwords asked again on the account pages go through the same check.</item>
 /// <item>Wrong sign-in codes (accounts with a texted code at every sign-in) count exactly like wrong passwords, through
 ///   Identity's <c>AccessFailedAsync</c>, and the one that reaches the limit locks and texts the unlock code.</item>
+/// <item>Wrong recovery codes and wrong codes from the authenticator app count like wrong passwords too (compared first,
+///   counted after: see TwoFactorUserManager.RecoveryCodes.cs and TwoFactorUserManager.Authenticator.cs); a locked account
+///   may use either to unlock or reset, never to sign in.</item>
 /// <item>A successful login resets the count (also after a timed lock expired); unlocking resets count and lock;
 ///   issuing or resending a code never touches either. Wrong codes on the account pages count like wrong passwords.</item>
 /// </list>
@@ -194,6 +197,7 @@ public partial class TwoFactorUserManager
             {
                 SecurityEventKinds.PasswordFailed => LockCauses.Password,
                 SecurityEventKinds.RecoveryCodeFailed => LockCauses.RecoveryCode,
+                SecurityEventKinds.AuthenticatorCodeFailed => LockCauses.Authenticator,
                 _ => LockCauses.Code,
             });
             await RecordEventAsync(user, SecurityEventKinds.Locked);

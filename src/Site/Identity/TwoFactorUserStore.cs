@@ -21,7 +21,8 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
     IUserCodeStore<TwoFactorUser>,
     IUserLockoutCounterStore<TwoFactorUser>,
     IUserRecoveryCodeStore<TwoFactorUser>,
-    IUserRoleStore<TwoFactorUser>
+    IUserRoleStore<TwoFactorUser>,
+    IUserAuthenticatorStore<TwoFactorUser>
     where TContext : DbContext, ITwoFactorDbContext
 {
     private readonly IdentityErrorDescriber _errors = describer ?? new IdentityErrorDescriber();
@@ -585,6 +586,78 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         ArgumentException.ThrowIfNullOrEmpty(roleName);
         return await Context.Users.Where(u => Context.UserRoles.Any(r => r.UserId == u.Id && r.Role == roleName))
             .ToListAsync(cancellationToken);
+    }
+
+    // ---- IUserAuthenticatorStore ---------------------------------------------------------------------------
+
+    public virtual Task<AuthenticatorKey?> FindAuthenticatorAsync(string userId, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed(cancellationToken);
+        return Context.AuthenticatorKeys.AsNoTracking().FirstOrDefaultAsync(a => a.UserId == userId, cancellationToken);
+    }
+
+    public virtual async Task SetPendingAuthenticatorKeyAsync(TwoFactorUser user, string protectedKey, DateTime nowUtc, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        ArgumentNullException.ThrowIfNull(protectedKey);
+        // One upsert: a confirmed key keeps working; only the pending one is (re)placed.
+        await Context.Database.ExecuteSqlInterpolatedAsync(
+            $"""INSERT INTO "AuthenticatorKeys" ("UserId", "PendingProtectedKey", "PendingSinceUtc", "LastStep", "FailedTries") VALUES ({user.Id}, {protectedKey}, {nowUtc}, 0, 0) ON CONFLICT ("UserId") DO UPDATE SET "PendingProtectedKey" = excluded."PendingProtectedKey", "PendingSinceUtc" = excluded."PendingSinceUtc" """,
+            cancellationToken);
+    }
+
+    public virtual async Task<bool> TryConfirmAuthenticatorKeyAsync(string userId, string pendingProtectedKey, long timeStep, DateTime nowUtc, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed(cancellationToken);
+        // Conditional on the very pending key the code was checked against: a setup restarted meanwhile is not confirmed
+        // by a code of the one it replaced. The confirming step becomes the last accepted one, so that code cannot sign in.
+        return await Context.AuthenticatorKeys
+            .Where(a => a.UserId == userId && a.PendingProtectedKey == pendingProtectedKey)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(a => a.ProtectedKey, a => a.PendingProtectedKey)
+                .SetProperty(a => a.PendingProtectedKey, (string?)null)
+                .SetProperty(a => a.PendingSinceUtc, (DateTime?)null)
+                .SetProperty(a => a.ConfirmedUtc, nowUtc)
+                .SetProperty(a => a.LastStep, timeStep)
+                .SetProperty(a => a.FailedTries, 0)
+                .SetProperty(a => a.FailedTriesSinceUtc, (DateTime?)null), cancellationToken) == 1;
+    }
+
+    public virtual async Task<bool> TryCountAuthenticatorTryAsync(string userId, int maxTries, DateTime windowStartUtc, DateTime nowUtc, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed(cancellationToken);
+        // Counted before the comparison, by one conditional statement: any number of parallel tries compare at most
+        // maxTries codes per window, whatever the account lock says (a locked account counts nothing toward its lock).
+        return await Context.AuthenticatorKeys
+            .Where(a => a.UserId == userId && a.ProtectedKey != null
+                && (a.FailedTriesSinceUtc == null || a.FailedTriesSinceUtc <= windowStartUtc || a.FailedTries < maxTries))
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(a => a.FailedTries, a => a.FailedTriesSinceUtc == null || a.FailedTriesSinceUtc <= windowStartUtc ? 1 : a.FailedTries + 1)
+                .SetProperty(a => a.FailedTriesSinceUtc, a => a.FailedTriesSinceUtc == null || a.FailedTriesSinceUtc <= windowStartUtc ? nowUtc : a.FailedTriesSinceUtc),
+                cancellationToken) == 1;
+    }
+
+    public virtual async Task<bool> TryAcceptAuthenticatorStepAsync(string userId, string protectedKey, long timeStep, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed(cancellationToken);
+        ArgumentNullException.ThrowIfNull(protectedKey);
+        // THE single-use rule: of any number of parallel submissions of one code, the database lets one UPDATE see
+        // LastStep < timeStep; every other one (and any code of an earlier step) changes no row. Conditional on the key
+        // too, so a code checked against a key replaced or removed meanwhile is refused.
+        return await Context.AuthenticatorKeys
+            .Where(a => a.UserId == userId && a.ProtectedKey == protectedKey && a.LastStep < timeStep)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(a => a.LastStep, timeStep)
+                .SetProperty(a => a.FailedTries, 0)
+                .SetProperty(a => a.FailedTriesSinceUtc, (DateTime?)null), cancellationToken) == 1;
+    }
+
+    public virtual async Task<bool> RemoveAuthenticatorAsync(string userId, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed(cancellationToken);
+        var confirmed = await Context.AuthenticatorKeys.Where(a => a.UserId == userId && a.ProtectedKey != null).ExecuteDeleteAsync(cancellationToken);
+        await Context.AuthenticatorKeys.Where(a => a.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        return confirmed == 1;
     }
 
     // ---- guards -----------------------------------------------------------------------------------------

@@ -55,6 +55,12 @@ public class LoginModel : PageModel
         }
         if (result.RequiresTwoFactor)
         {
+            if (await users.HasAuthenticatorAsync(user))
+            {
+                // The app needs no text (and costs none): offer it first; the page can still text a code.
+                TempData.Info("Enter the code from your authenticator app to sign in.");
+                return RedirectToPage("/LoginCode", new { ReturnUrl = LocalReturnUrl, with = LoginCodeModel.AppMode });
+            }
             var code = await users.SendCodeAsync(user, CodePurposes.SignIn, HttpContext.RequestAborted);
             if (code.Sent)
             {

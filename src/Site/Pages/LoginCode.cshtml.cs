@@ -28,8 +28,23 @@ public class LoginCodeModel(TwoFactorSignInManager signIn, TwoFactorUserManager 
 
     public bool WithRecoveryCode => string.Equals(With, RecoveryCodeMode, StringComparison.Ordinal);
 
-    public async Task<IActionResult> OnGetAsync() =>
-        await signIn.GetTwoFactorAuthenticationUserAsync() is null ? StartOver() : Page();
+    public const string AppMode = "app";
+
+    /// <summary><c>app</c>: the form that takes a code from the authenticator app (the default for accounts that have one).</summary>
+    public bool WithApp => string.Equals(With, AppMode, StringComparison.Ordinal);
+
+    /// <summary>The account has an authenticator app, so the page offers it.</summary>
+    public bool HasApp { get; private set; }
+
+    public async Task<IActionResult> OnGetAsync()
+    {
+        if (await signIn.GetTwoFactorAuthenticationUserAsync() is not { } user)
+        {
+            return StartOver();
+        }
+        HasApp = await users.HasAuthenticatorAsync(user);
+        return Page();
+    }
 
     public async Task<IActionResult> OnPostAsync()
     {
@@ -40,6 +55,7 @@ public class LoginCodeModel(TwoFactorSignInManager signIn, TwoFactorUserManager 
         }
         if (ModelState.GetValidationState("Input.Code") == Microsoft.AspNetCore.Mvc.ModelBinding.ModelValidationState.Invalid)
         {
+            HasApp = await users.HasAuthenticatorAsync(user);
             return Page();
         }
         var state = await users.GetCodeStateAsync(user, CodePurposes.SignIn);
@@ -56,6 +72,35 @@ public class LoginCodeModel(TwoFactorSignInManager signIn, TwoFactorUserManager 
         return RedirectToPage(new { ReturnUrl = LocalReturnUrl });
     }
 
+    /// <summary>A code from the authenticator app instead of the texted code. Used once; a wrong one counts toward the lock
+    /// like a wrong password (Identity's two-factor sign-in through <see cref="AuthenticatorCodeProvider"/>), and a locked
+    /// account is refused before the code is tried.</summary>
+    public async Task<IActionResult> OnPostAppAsync()
+    {
+        var user = await signIn.GetTwoFactorAuthenticationUserAsync();
+        if (user is null)
+        {
+            return StartOver();
+        }
+        With = AppMode;
+        HasApp = true;
+        if (ModelState.GetValidationState("Input.Code") == Microsoft.AspNetCore.Mvc.ModelBinding.ModelValidationState.Invalid)
+        {
+            return Page();
+        }
+        var result = await signIn.TwoFactorSignInAsync(AuthenticatorCodeProvider.ProviderName, Input.Code!, isPersistent: false, rememberClient: Input.RememberBrowser);
+        if (result.Succeeded)
+        {
+            return LocalRedirect(LocalReturnUrl ?? "/");
+        }
+        if (result.IsLockedOut)
+        {
+            return await LockedAsync(user);
+        }
+        TempData.Error(SmsMessages.WrongAppCode);
+        return RedirectToPage(new { ReturnUrl = LocalReturnUrl, with = AppMode });
+    }
+
     /// <summary>A recovery code instead of the texted code (the phone is gone). It never remembers the browser: the next
     /// sign-in asks for a code again. A wrong one counts toward the lock like a wrong password.</summary>
     public async Task<IActionResult> OnPostRecoveryAsync()
@@ -66,6 +111,7 @@ public class LoginCodeModel(TwoFactorSignInManager signIn, TwoFactorUserManager 
             return StartOver();
         }
         With = RecoveryCodeMode;
+        HasApp = await users.HasAuthenticatorAsync(user);
         ModelState.Remove("Input.Code");
         if (!RecoveryCodeFormat.IsWellFormed(Input.RecoveryCode))
         {

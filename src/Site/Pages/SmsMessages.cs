@@ -20,6 +20,12 @@ public static class SmsMessages
     public const string UnlockedWithRecoveryCode =
         "Your account is unlocked. That recovery code is now used up. Please log in.";
 
+    public const string WrongAppCode =
+        "That code from your authenticator app is not right, or was already used. Each code works once; enter the code the app shows now.";
+    public const string AppTooManyTries =
+        "Too many authenticator app codes were tried for this account in the last 24 hours, so they are not being checked right now. Use a texted code or a recovery code, or try again tomorrow.";
+    public const string UnlockedWithApp = "Your account is unlocked. Please log in.";
+
     public const string WrongLogin = "Wrong user name and password combination. Please try again.";
 
     public static string ConfirmPhoneSent(string? maskedPhone) =>

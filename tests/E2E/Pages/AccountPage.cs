@@ -39,6 +39,11 @@ public sealed class AccountPage(IPage page) : PageObject(page)
         public const string PasswordResetWithRecoveryCode = "Password reset with a recovery code";
         public const string SignedInWithRecoveryCode = "Signed in with a recovery code";
         public const string PhoneChangedWithRecoveryCode = "Mobile phone number changed with a recovery code";
+        public const string AuthenticatorAdded = "Authenticator app added";
+        public const string AuthenticatorRemoved = "Authenticator app removed";
+        public const string SignedInWithAuthenticator = "Signed in with the authenticator app";
+        public const string UnlockedWithAuthenticator = "Unlocked with the authenticator app";
+        public const string PasswordResetWithAuthenticator = "Password reset with the authenticator app";
     }
 
     /// <summary>The value next to a term of the summary list: "Name", "Email", "Mobile phone", "Code at every sign-in".</summary>
@@ -49,6 +54,7 @@ public sealed class AccountPage(IPage page) : PageObject(page)
     public ILocator Phone => Summary("Mobile phone");
     public ILocator SignInCode => Summary("Code at every sign-in");
     public ILocator RecoveryCodesLeft => Summary("Recovery codes");
+    public ILocator AuthenticatorApp => Summary("Authenticator app");
     public ILocator NewRecoveryCodesLink => Main.GetByRole(AriaRole.Link, new() { Name = "Get new recovery codes", Exact = true });
 
     public ILocator ChangePasswordLink => Main.GetByRole(AriaRole.Link, new() { Name = "Change your password", Exact = true });

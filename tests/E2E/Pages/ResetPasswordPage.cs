@@ -14,6 +14,10 @@ public sealed class ResetPasswordPage(IPage page) : PageObject(page)
 
     public ILocator UseRecoveryCodeLink => Main.GetByRole(AriaRole.Link, new() { Name = "Lost your phone? Use a recovery code", Exact = true });
     public ILocator RecoveryCode => Field("Recovery code");
+    public const string AppStepPath = "/reset-password?step=app";
+    public const string ChangedWithApp = "Password changed successfully. Please log in with your new password.";
+    public ILocator UseAppLink => Main.GetByRole(AriaRole.Link, new() { Name = "Use my authenticator app", Exact = true });
+    public ILocator AppCode => Field("Code from your authenticator app");
     public ILocator Email => Field("Email");
     public ILocator Code => Field("Verification code");
     public ILocator NewPassword => Field("New password");
@@ -55,6 +59,16 @@ public sealed class ResetPasswordPage(IPage page) : PageObject(page)
         await RecoveryCode.FillAsync(recoveryCode);
         await NewPassword.FillAsync(newPassword);
         await ConfirmNewPassword.FillAsync(newPassword);
+        await ChangePasswordButton.ClickAsync();
+    }
+
+    /// <summary>The app's form: email, the new password twice, then the app's code (it changes every 30 seconds).</summary>
+    public async Task ChangePasswordWithAppAsync(string email, string newPassword, Func<string> codeNow)
+    {
+        await Email.FillAsync(email);
+        await NewPassword.FillAsync(newPassword);
+        await ConfirmNewPassword.FillAsync(newPassword);
+        await AppCode.FillAsync(codeNow());
         await ChangePasswordButton.ClickAsync();
     }
 }

@@ -20,6 +20,14 @@ public sealed class UnlockPage(IPage page) : PageObject(page)
     public const string WrongRecoveryCode =
         "That recovery code is not right, or was already used. Each code works once; check it and try another of your codes.";
 
+    public const string WithAppPath = "/unlock?with=app";
+    public const string UnlockedWithApp = "Your account is unlocked. Please log in.";
+    public const string WrongAppCode =
+        "That code from your authenticator app is not right, or was already used. Each code works once; enter the code the app shows now.";
+
+    public ILocator UseAppLink => Main.GetByRole(AriaRole.Link, new() { Name = "Use my authenticator app", Exact = true });
+    public ILocator AppCode => Field("Code from your authenticator app");
+    public ILocator UnlockWithAppButton => Button("Unlock with the app");
     public ILocator Email => Field("Email");
     public ILocator RecoveryCode => Field("Recovery code");
     public ILocator UseRecoveryCodeLink => Main.GetByRole(AriaRole.Link, new() { Name = "Lost your phone? Use a recovery code", Exact = true });
@@ -53,6 +61,18 @@ public sealed class UnlockPage(IPage page) : PageObject(page)
 
         await RecoveryCode.FillAsync(code);
         await UnlockWithRecoveryCodeButton.ClickAsync();
+    }
+
+    /// <summary>On the app's form, submits the app's code; the email is typed only when given.</summary>
+    public async Task SubmitAppCodeAsync(string code, string? email = null)
+    {
+        if (email is not null)
+        {
+            await Email.FillAsync(email);
+        }
+
+        await AppCode.FillAsync(code);
+        await UnlockWithAppButton.ClickAsync();
     }
 
     public async Task ResendAsync(string? email = null)

@@ -26,6 +26,7 @@ public sealed class UserStories(IPage page, SiteFixture site)
     public AccountRecoveryCodesPage AccountRecoveryCodes { get; } = new(page);
     public SupportPage Support { get; } = new(page);
     public SupportAccountPage SupportAccount { get; } = new(page);
+    public AccountAuthenticatorPage AccountAuthenticator { get; } = new(page);
 
     /// <summary>Signs up a fresh user, confirms the phone with the texted code, saves the recovery codes shown next
     /// (<see cref="TestUser.RecoveryCodes"/>), and lands on /login (the email prefilled).</summary>
@@ -204,6 +205,43 @@ public sealed class UserStories(IPage page, SiteFixture site)
     }
 
     /// <summary>From the welcome page, signs out (lands on /login).</summary>
+    /// <summary>Signed in: sets up the authenticator app as a person would, reading the key from the page (what typing
+    /// it into an app does) and entering the code the app would show now. Lands on /account. Returns the key.</summary>
+    public async Task<byte[]> SetUpAuthenticatorAsync(TestUser user)
+    {
+        await AccountAuthenticator.GotoAsync();
+        await AccountAuthenticator.StartAsync(user.Password);
+        await AccountAuthenticator.ExpectPathAsync(AccountAuthenticatorPage.Path);
+        await Expect(AccountAuthenticator.FlashInfo).ToHaveTextAsync(AccountAuthenticatorPage.ScanNow);
+        await Expect(AccountAuthenticator.QrCode).ToBeVisibleAsync();
+        var key = IdentityTwoFactor.Tests.Support.Rfc6238.FromBase32(await AccountAuthenticator.Key.InnerTextAsync());
+        Assert.Equal(20, key.Length);
+        await AccountAuthenticator.ConfirmAsync(AppCode(key));
+        await Account.ExpectPathAsync(AccountPage.Path);
+        await Expect(Account.FlashInfo).ToHaveTextAsync(AccountAuthenticatorPage.SetUp);
+        await Expect(Account.AuthenticatorApp).ToHaveTextAsync("Set up");
+        return key;
+    }
+
+    /// <summary>The code an authenticator app with <paramref name="key"/> shows now, on the site's clock.</summary>
+    public string AppCode(byte[] key) => IdentityTwoFactor.Tests.Support.Rfc6238.Code(key, site.Clock.GetUtcNow());
+
+    /// <summary>The code the app showed <paramref name="steps"/> 30-second steps from now (negative: before).</summary>
+    public string AppCode(byte[] key, int steps) =>
+        IdentityTwoFactor.Tests.Support.Rfc6238.Code(key, site.Clock.GetUtcNow().AddSeconds(30 * steps));
+
+    /// <summary>With an authenticator app: the right password leads to the app's form on /login/code, and nothing is
+    /// texted.</summary>
+    public async Task LogInUpToAppCodeAsync(TestUser user, string? password = null)
+    {
+        var textsBefore = site.MessagesTo(user.E164).Count;
+        await Login.GotoAsync();
+        await Login.LogInAsync(user.Email, password ?? user.Password);
+        await LoginCode.ExpectPathAsync(LoginCodePage.AppPath);
+        await Expect(LoginCode.FlashInfo).ToHaveTextAsync(LoginCodePage.EnterAppCode);
+        Assert.Equal(textsBefore, site.MessagesTo(user.E164).Count);
+    }
+
     public async Task SignOutAsync()
     {
         await Home.GotoAsync();

@@ -315,6 +315,83 @@ public sealed class AccessibilityTests(BrowserFixture browser, SiteFixture site,
     });
 
     [Fact]
+    public Task AuthenticatorStatesPassAxe() => AuditAsync(AuditStory.Authenticator, async (page, audit, stories) =>
+    {
+        var user = await stories.SignUpAndLogInAsync();
+        var app = stories.AccountAuthenticator;
+        await app.GotoAsync();
+        await audit.CheckAsync(page, AuditCatalog.AuthenticatorNone);
+        await app.StartAsync(UserStories.WrongPassword);
+        await Expect(app.ErrorFor("CurrentPassword")).ToHaveTextAsync(AccountAuthenticatorPage.WrongCurrentPassword);
+        await audit.CheckAsync(page, AuditCatalog.AuthenticatorWrongPassword);
+        await app.StartAsync(user.Password);
+        await Expect(app.FlashInfo).ToHaveTextAsync(AccountAuthenticatorPage.ScanNow);
+        await Expect(app.QrCode).ToBeVisibleAsync();
+        await audit.CheckAsync(page, AuditCatalog.AuthenticatorSetupShown);
+        var key = IdentityTwoFactor.Tests.Support.Rfc6238.FromBase32(await app.Key.InnerTextAsync());
+        await app.ConfirmAsync(WrongAppCode(stories, key));
+        await Expect(app.FlashError).ToHaveTextAsync(AccountAuthenticatorPage.WrongConfirmationCode);
+        await Expect(app.QrCode).ToBeVisibleAsync();
+        await audit.CheckAsync(page, AuditCatalog.AuthenticatorWrongCode);
+        await app.ConfirmAsync(stories.AppCode(key));
+        await Expect(stories.Account.FlashInfo).ToHaveTextAsync(AccountAuthenticatorPage.SetUp);
+        await audit.CheckAsync(page, AuditCatalog.AccountAppSetUp);
+        await app.GotoAsync();
+        await Expect(app.RemoveButton).ToBeVisibleAsync();
+        await audit.CheckAsync(page, AuditCatalog.AuthenticatorManage);
+
+        await stories.SignOutAsync();
+        await stories.LogInUpToAppCodeAsync(user);
+        await audit.CheckAsync(page, AuditCatalog.LoginCodeApp);
+        await stories.LoginCode.SignInButton.ClickAsync();
+        await Expect(stories.LoginCode.ErrorFor("Code")).ToBeVisibleAsync();
+        await audit.CheckAsync(page, AuditCatalog.LoginCodeAppErrors);
+        await stories.LoginCode.SubmitAppCodeAsync(WrongAppCode(stories, key));
+        await Expect(stories.LoginCode.FlashError).ToHaveTextAsync(LoginCodePage.WrongAppCode);
+        await audit.CheckAsync(page, AuditCatalog.LoginCodeAppWrong);
+        await stories.LoginCode.TextMeACodeButton.ClickAsync();
+        await Expect(stories.LoginCode.FlashInfo).ToHaveTextAsync(LoginCodePage.Resent(user.MaskedPhone));
+        await Expect(stories.LoginCode.UseAppLink).ToBeVisibleAsync();
+        await audit.CheckAsync(page, AuditCatalog.LoginCodeTextedWithApp);
+        await stories.EnterSignInCodeAsync(user, stories.CodeSentTo(user));
+        await stories.SignOutAsync();
+
+        await stories.LockAsync(user);
+        await stories.Unlock.UseAppLink.ClickAsync();
+        await Expect(stories.Unlock.Email).ToHaveValueAsync(user.Email);
+        await audit.CheckAsync(page, AuditCatalog.UnlockAppEmpty);
+        await stories.Unlock.SubmitAppCodeAsync(WrongAppCode(stories, key));
+        await Expect(stories.Unlock.FlashError).ToHaveTextAsync(UnlockPage.WrongAppCode);
+        await audit.CheckAsync(page, AuditCatalog.UnlockAppWrong);
+
+        await page.GotoAsync(ResetPasswordPage.AppStepPath);
+        await Expect(stories.Reset.AppCode).ToBeVisibleAsync();
+        await audit.CheckAsync(page, AuditCatalog.ResetAppEmpty);
+        await stories.Reset.ChangePasswordWithAppAsync(user.Email, NewPassword, () => WrongAppCode(stories, key));
+        await Expect(stories.Reset.FlashError).ToHaveTextAsync(UnlockPage.WrongAppCode);
+        await audit.CheckAsync(page, AuditCatalog.ResetAppWrong);
+
+        // Unlocked with the app, signed in with it, and the app removed.
+        Site.Clock.Advance(TimeSpan.FromSeconds(30));
+        await stories.Unlock.GotoAsync();
+        await stories.Unlock.UseAppLink.ClickAsync();
+        await stories.Unlock.SubmitAppCodeAsync(stories.AppCode(key), user.Email);
+        await Expect(stories.Login.FlashInfo).ToHaveTextAsync(UnlockPage.UnlockedWithApp);
+        await stories.LogInUpToAppCodeAsync(user);
+        Site.Clock.Advance(TimeSpan.FromSeconds(30));
+        await stories.LoginCode.SubmitAppCodeAsync(stories.AppCode(key));
+        await stories.Home.ExpectPathAsync(HomePage.Path);
+        await app.GotoAsync();
+        await app.RemoveAsync(user.Password);
+        await Expect(stories.Account.FlashInfo).ToHaveTextAsync(AccountAuthenticatorPage.Removed);
+        await audit.CheckAsync(page, AuditCatalog.AccountAppRemoved);
+    });
+
+    /// <summary>A well-formed code the app does not show now (nor 30 seconds either side).</summary>
+    private static string WrongAppCode(UserStories stories, byte[] key) =>
+        UserStories.WrongCode(stories.AppCode(key, -1), stories.AppCode(key), stories.AppCode(key, 1));
+
+    [Fact]
     public Task ErrorsStatesPassAxe() => AuditAsync(AuditStory.Errors, async (page, audit, stories) =>
     {
         await ExpectErrorPageAsync("/no-such-page", 404, "Page not found", AuditCatalog.NotFound);

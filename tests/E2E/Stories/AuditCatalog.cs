@@ -93,6 +93,23 @@ public static class AuditCatalog
     public static readonly AuditedState LoginCodeRecoveryEmpty = new("/LoginCode", AuditStory.SignInCode, "recovery-code form");
     public static readonly AuditedState LoginCodeRecoveryWrong = new("/LoginCode", AuditStory.SignInCode, "wrong recovery code");
 
+    // The authenticator app: set up, used at sign-in, to unlock and to reset the password.
+    public static readonly AuditedState AuthenticatorNone = new("/Account/Authenticator", AuditStory.Authenticator, "no app, empty form");
+    public static readonly AuditedState AuthenticatorWrongPassword = new("/Account/Authenticator", AuditStory.Authenticator, "wrong current password");
+    public static readonly AuditedState AuthenticatorSetupShown = new("/Account/Authenticator", AuditStory.Authenticator, "QR code, key and the code form shown");
+    public static readonly AuditedState AuthenticatorWrongCode = new("/Account/Authenticator", AuditStory.Authenticator, "wrong confirmation code");
+    public static readonly AuditedState AccountAppSetUp = new("/Account/Index", AuditStory.Authenticator, "app set up");
+    public static readonly AuditedState AuthenticatorManage = new("/Account/Authenticator", AuditStory.Authenticator, "app set up: new-app and removal forms");
+    public static readonly AuditedState LoginCodeApp = new("/LoginCode", AuditStory.Authenticator, "app's form, nothing texted");
+    public static readonly AuditedState LoginCodeAppErrors = new("/LoginCode", AuditStory.Authenticator, "app's form submitted without a code");
+    public static readonly AuditedState LoginCodeAppWrong = new("/LoginCode", AuditStory.Authenticator, "wrong app code");
+    public static readonly AuditedState LoginCodeTextedWithApp = new("/LoginCode", AuditStory.Authenticator, "code texted on request, the app offered");
+    public static readonly AuditedState UnlockAppEmpty = new("/Unlock", AuditStory.Authenticator, "app form, email prefilled");
+    public static readonly AuditedState UnlockAppWrong = new("/Unlock", AuditStory.Authenticator, "wrong app code");
+    public static readonly AuditedState ResetAppEmpty = new("/ResetPassword", AuditStory.Authenticator, "app form");
+    public static readonly AuditedState ResetAppWrong = new("/ResetPassword", AuditStory.Authenticator, "wrong app code");
+    public static readonly AuditedState AccountAppRemoved = new("/Account/Index", AuditStory.Authenticator, "app removed");
+
     // Error pages: the Razor one for every status, and the two written without Razor.
     public static readonly AuditedState NotFound = new("/Error", AuditStory.Errors, "404 for an unknown address");
     public static readonly AuditedState NotFoundSignedIn = new("/Error", AuditStory.Errors, "404, signed in");

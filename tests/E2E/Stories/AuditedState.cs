@@ -18,6 +18,7 @@ public enum AuditStory
     ResetPassword,
     SignedIn,
     SignInCode,
+    Authenticator,
     Errors,
     DevelopmentOutbox,
     Support,

@@ -13,7 +13,8 @@ public sealed class PageQualityTests(BrowserFixture browser, SiteFixture site, I
     private static readonly string[] SignedOutPaths =
     [
         "/", "/signup", "/login", "/unlock", "/reset-password", "/reset-password?step=code", "/about", "/confirm-phone",
-        "/recovery-codes", "/unlock?with=recovery-code", "/reset-password?step=recovery-code",
+        "/recovery-codes", "/unlock?with=recovery-code", "/reset-password?step=recovery-code", "/unlock?with=app",
+        "/reset-password?step=app",
     ];
 
     public static TheoryData<string> Paths { get; } = Rows(SignedOutPaths);
@@ -44,10 +45,23 @@ public sealed class PageQualityTests(BrowserFixture browser, SiteFixture site, I
         var stories = new UserStories(page, Site);
         var user = await stories.SignUpAndLogInAsync();
 
-        foreach (var path in new[] { AccountPage.Path, AccountPasswordPage.Path, AccountPhonePage.Path, AccountTwoFactorPage.Path })
+        foreach (var path in new[] { AccountPage.Path, AccountPasswordPage.Path, AccountPhonePage.Path, AccountTwoFactorPage.Path, AccountAuthenticatorPage.Path })
         {
             await CheckAsync(path);
         }
+
+        // /account/authenticator with a setup started (QR code, key, code), then with an app (new app, remove).
+        await stories.AccountAuthenticator.StartAsync(user.Password);
+        await CheckAsync(AccountAuthenticatorPage.Path);
+        await Expect(stories.AccountAuthenticator.QrCode).ToBeVisibleAsync();
+        await stories.AccountAuthenticator.ConfirmAsync(stories.AppCode(IdentityTwoFactor.Tests.Support.Rfc6238.FromBase32(await stories.AccountAuthenticator.Key.InnerTextAsync())));
+        await stories.Account.ExpectPathAsync(AccountPage.Path);
+        await CheckAsync(AccountAuthenticatorPage.Path);
+        await Expect(stories.AccountAuthenticator.RemoveButton).ToBeVisibleAsync();
+        await stories.AccountAuthenticator.RemoveAsync(user.Password);
+        await stories.Account.ExpectPathAsync(AccountPage.Path);
+        await stories.AccountTwoFactor.GotoAsync();
+        await stories.AccountTwoFactor.TurnOffAsync(user.Password);
 
         // /account/phone with its second form (the codes texted to the new number and to the current one).
         await stories.StartPhoneChangeAsync(user, TestUser.CreateUnique());
@@ -62,6 +76,8 @@ public sealed class PageQualityTests(BrowserFixture browser, SiteFixture site, I
         await stories.LogInUpToCodeAsync(user);
         await CheckAsync(LoginCodePage.Path);
         await Expect(stories.LoginCode.RememberBrowser).ToBeVisibleAsync();
+        await ExpectStrictCspNoScriptsAndLabelledInputsAsync(page, (await page.GotoAsync("/login/code?with=recovery-code"))!, "/login/code?with=recovery-code");
+        await ExpectStrictCspNoScriptsAndLabelledInputsAsync(page, (await page.GotoAsync(LoginCodePage.AppPath))!, LoginCodePage.AppPath);
 
         async Task CheckAsync(string path)
         {
@@ -163,6 +179,17 @@ public sealed class PageQualityTests(BrowserFixture browser, SiteFixture site, I
         await PageWidth.ExpectFitsAsync(page, AccountPhonePage.Path);
         await page.GotoAsync(AccountRecoveryCodesPage.Path);
         await PageWidth.ExpectFitsAsync(page, AccountRecoveryCodesPage.Path);
+        await stories.AccountAuthenticator.GotoAsync();
+        await PageWidth.ExpectFitsAsync(page, AccountAuthenticatorPage.Path);
+        await stories.AccountAuthenticator.StartAsync(user.Password);
+        await Expect(stories.AccountAuthenticator.QrCode).ToBeVisibleAsync();
+        await PageWidth.ExpectFitsAsync(page, "/account/authenticator showing the QR code and the key");
+        await stories.AccountAuthenticator.ConfirmAsync(stories.AppCode(IdentityTwoFactor.Tests.Support.Rfc6238.FromBase32(await stories.AccountAuthenticator.Key.InnerTextAsync())));
+        await stories.AccountAuthenticator.GotoAsync();
+        await PageWidth.ExpectFitsAsync(page, "/account/authenticator with an app set up");
+        await stories.AccountAuthenticator.RemoveAsync(user.Password);
+        await stories.AccountTwoFactor.GotoAsync();
+        await stories.AccountTwoFactor.TurnOffAsync(user.Password);
         await stories.GetNewRecoveryCodesAsync(user);
         await PageWidth.ExpectFitsAsync(page, "/recovery-codes showing ten codes");
         await stories.StartPhoneChangeAsync(user, TestUser.CreateUnique());
@@ -172,6 +199,10 @@ public sealed class PageQualityTests(BrowserFixture browser, SiteFixture site, I
         await stories.SignOutAsync();
         await stories.LogInUpToCodeAsync(user);
         await PageWidth.ExpectFitsAsync(page, LoginCodePage.Path);
+        await page.GotoAsync("/login/code?with=recovery-code");
+        await PageWidth.ExpectFitsAsync(page, "/login/code?with=recovery-code");
+        await page.GotoAsync(LoginCodePage.AppPath);
+        await PageWidth.ExpectFitsAsync(page, LoginCodePage.AppPath);
 
         // The database-outage page is written without Razor (it must render whatever is down): the same markup, with
         // the site's stylesheet, in the site's origin.

@@ -7,8 +7,9 @@ namespace IdentityTwoFactor.Tests.E2E.Stories;
 
 /// <summary>
 /// Walks every page and state once, writing TestResults/screenshots/*.{desktop,phone}.png, and the README pictures
-/// docs/screenshots/{signup,locked,unlocked,reset,account-sessions,account-phone}.png and the recovery-code pages at 1280
-/// and 360 px (docs/screenshots/*.1280.png, *.360.png) when missing or when UPDATE_SCREENSHOTS=1.
+/// docs/screenshots/{signup,locked,unlocked,reset,account-sessions,account-phone}.png and the recovery-code and
+/// authenticator-app pages at 1280 and 360 px (docs/screenshots/*.1280.png, *.360.png) when missing or when
+/// UPDATE_SCREENSHOTS=1.
 /// </summary>
 /// <remarks>Its class has a site of its own, so the README pictures can show a stable person (ada@example.com)
 /// instead of a Guid-based email: the committed pictures do not change from run to run.</remarks>
@@ -107,5 +108,39 @@ public sealed class ScreenshotTests(BrowserFixture browser, SiteFixture site, IT
         await stories.StartPhoneChangeAsync(ada, ada with { Phone = "(650) 253-0001", E164 = "+16502530001" });
         await Screenshots.CaptureAsync(page, "19-account-phone-codes");
         await Screenshots.CaptureForDocsAsync(page, "account-phone");
+        await stories.AccountPhone.GotoAsync();
+        await stories.AccountPhone.NewPhone.FillAsync("(650) 253-0002");
+        await stories.AccountPhone.CurrentPassword.FillAsync(ada.Password);
+        await stories.AccountPhone.LostCurrentPhone.CheckAsync();
+        await stories.AccountPhone.SendCodesButton.ClickAsync();
+        await Expect(stories.AccountPhone.RecoveryCode).ToBeVisibleAsync();
+        await Screenshots.CaptureAsync(page, "19-account-phone-recovery");
+        await Screenshots.CaptureForDocsAtBothWidthsAsync(page, "account-phone-recovery");
+
+        // The authenticator app: the setup with its QR code and key, then signing in, unlocking and resetting with it.
+        await stories.AccountAuthenticator.GotoAsync();
+        await Screenshots.CaptureAsync(page, "20-account-authenticator");
+        await stories.AccountAuthenticator.StartAsync(ada.Password);
+        await Expect(stories.AccountAuthenticator.QrCode).ToBeVisibleAsync();
+        await Screenshots.CaptureAsync(page, "21-account-authenticator-scan");
+        await Screenshots.CaptureForDocsAtBothWidthsAsync(page, "account-authenticator");
+        var key = IdentityTwoFactor.Tests.Support.Rfc6238.FromBase32(await stories.AccountAuthenticator.Key.InnerTextAsync());
+        await stories.AccountAuthenticator.ConfirmAsync(stories.AppCode(key));
+        await stories.AccountAuthenticator.GotoAsync();
+        await Screenshots.CaptureAsync(page, "22-account-authenticator-set-up");
+        await stories.SignOutAsync();
+        await stories.LogInUpToAppCodeAsync(ada);
+        await Screenshots.CaptureAsync(page, "23-login-code-app");
+        await Screenshots.CaptureForDocsAtBothWidthsAsync(page, "login-code-app");
+        await stories.LoginCode.UseRecoveryCodeLink.ClickAsync();
+        await Expect(stories.LoginCode.RecoveryCode).ToBeVisibleAsync();
+        await Screenshots.CaptureAsync(page, "24-login-code-recovery");
+        await Screenshots.CaptureForDocsAtBothWidthsAsync(page, "login-code-recovery");
+        await page.GotoAsync(UnlockPage.WithAppPath);
+        await Screenshots.CaptureAsync(page, "25-unlock-app");
+        await Screenshots.CaptureForDocsAtBothWidthsAsync(page, "unlock-app");
+        await page.GotoAsync(ResetPasswordPage.AppStepPath);
+        await Screenshots.CaptureAsync(page, "26-reset-app");
+        await Screenshots.CaptureForDocsAtBothWidthsAsync(page, "reset-app");
     });
 }

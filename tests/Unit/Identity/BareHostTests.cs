@@ -18,6 +18,7 @@ public sealed class BareHostTests
         public DbSet<CodeGuess> CodeGuesses => Set<CodeGuess>();
         public DbSet<RecoveryCode> RecoveryCodes => Set<RecoveryCode>();
         public DbSet<UserRole> UserRoles => Set<UserRole>();
+        public DbSet<AuthenticatorKey> AuthenticatorKeys => Set<AuthenticatorKey>();
 
         protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.ApplyTwoFactorModel();
     }

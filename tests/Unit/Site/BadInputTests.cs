@@ -122,7 +122,17 @@ public sealed partial class BadInputTests(BadInputTests.SeededSite fixture) : IC
         ("Input.NewPassword", NewPassword), ("Input.ConfirmPassword", NewPassword),
     ]);
 
-    private static readonly Form[] AllForms = [Signup, Login, Unlock, UnlockResend, ResetSend, ResetResend, ResetCode, Logout, UnlockRecovery, ResetRecovery];
+    private static readonly Form UnlockApp = new("unlock-app", "/unlock?with=app", "/unlock?handler=App&with=app",
+        [("Input.Email", LockedEmail), ("Input.Code", "000000")]);
+
+    private static readonly Form ResetApp = new("reset-app", "/reset-password?step=app", "/reset-password?handler=App",
+    [
+        ("step", "app"), ("Input.Email", RealEmail), ("Input.Code", "000000"),
+        ("Input.NewPassword", NewPassword), ("Input.ConfirmPassword", NewPassword),
+    ]);
+
+    private static readonly Form[] AllForms =
+        [Signup, Login, Unlock, UnlockResend, ResetSend, ResetResend, ResetCode, Logout, UnlockRecovery, ResetRecovery, UnlockApp, ResetApp];
 
     private static readonly Dictionary<string, BadRequest> Table = BuildTable().ToDictionary(r => r.Name, StringComparer.Ordinal);
 
@@ -200,6 +210,9 @@ public sealed partial class BadInputTests(BadInputTests.SeededSite fixture) : IC
         {
             yield return Post(Unlock, $"code '{code}'", With(Unlock, "Input.Code", code), Answer.Validation);
             yield return Post(ResetCode, $"code '{code}'", With(ResetCode, "Input.Code", code), Answer.Validation);
+            // Nor counted toward the lock or the app's tries: a malformed app code is a message.
+            yield return Post(UnlockApp, $"app code '{code}'", With(UnlockApp, "Input.Code", code), Answer.Validation);
+            yield return Post(ResetApp, $"app code '{code}'", With(ResetApp, "Input.Code", code), Answer.Validation);
         }
 
         // Recovery codes that are not 10 characters of the alphabet: a message, and no code of the account is spent.

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text.RegularExpressions;
 using IdentityTwoFactor.Data;
 using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Tests.Support;
 using IdentityTwoFactor.Tests.Unit.Support;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.Extensions.DependencyInjection;
@@ -88,6 +89,56 @@ public sealed partial class MetricsTests
         {
             Assert.DoesNotContain(secret, text, StringComparison.OrdinalIgnoreCase);
         }
+    }
+
+    /// <summary>The authenticator app counts as recovery codes do: its unlock on <c>identitytwofactor.unlocks</c>
+    /// (<c>method=authenticator</c>), and each of its codes checked on <c>identitytwofactor.authenticator.checks</c> by
+    /// purpose and result (not on <c>code_checks</c>, which counts texted codes).</summary>
+    [Fact]
+    public async Task AnUnlockWithTheAuthenticatorAppCountsItsChecksAndTheUnlock()
+    {
+        await using var site = await StartAsync(new() { ["Metrics:Enabled"] = "true" });
+        using var scraper = Client(site, "127.0.0.1");
+        var email = $"metrics-app-{Guid.NewGuid():N}@example.com";
+        using var owner = Client(site, "198.51.100.40");
+        await owner.SignUpAsync(email, Password, "(650) 253-0173");
+        await owner.LogInAsync(email, Password);
+        var started = await owner.PostFormAsync("/account/authenticator", [new("Input.CurrentPassword", Password)], "/account/authenticator?handler=Start");
+        var key = Rfc6238.FromBase32(AuthenticatorKey().Match(await owner.FollowAsync(started)).Groups[1].Value);
+        var confirmed = await owner.PostFormAsync("/account/authenticator",
+            [new("Input.Code", Rfc6238.Code(key, site.Clock.GetUtcNow()))], "/account/authenticator?handler=Confirm");
+        Assert.Equal("/account", confirmed.Headers.Location?.OriginalString);
+        var before = await ScrapeAsync(scraper);
+
+        using var browser = Client(site, "198.51.100.41");
+        for (var i = 0; i < 3; i++)
+        {
+            await browser.LogInAsync(email, "wrong password");
+        }
+        site.Clock.Advance(Totp.Step);
+        var now = site.Clock.GetUtcNow();
+        var shown = new[] { -1, 0, 1 }.Select(s => Rfc6238.Code(key, now.AddSeconds(30 * s))).ToList();
+        var wrong = Enumerable.Range(0, 10).Select(d => new string((char)('0' + d), 6)).First(c => !shown.Contains(c));
+        await browser.PostFormAsync("/unlock?with=app", [new("Input.Email", email), new("Input.Code", wrong)], "/unlock?handler=App&with=app");
+        var unlocked = await browser.PostFormAsync("/unlock?with=app", [new("Input.Email", email), new("Input.Code", shown[1])], "/unlock?handler=App&with=app");
+        Assert.Equal("/login", unlocked.Headers.Location?.OriginalString);
+
+        var after = await ScrapeAsync(scraper);
+        var moved = after
+            .Where(s => s.Key.StartsWith("identitytwofactor_unlocks_total", StringComparison.Ordinal)
+                || s.Key.StartsWith("identitytwofactor_locks_total", StringComparison.Ordinal)
+                || s.Key.StartsWith("identitytwofactor_authenticator_checks_total", StringComparison.Ordinal))
+            .Select(s => (s.Key, Delta: s.Value - before.GetValueOrDefault(s.Key)))
+            .Where(s => s.Delta != 0)
+            .OrderBy(s => s.Key, StringComparer.Ordinal)
+            .ToList();
+        Assert.Equal(
+        [
+            ("identitytwofactor_authenticator_checks_total{purpose=unlock,result=valid}", 1d),
+            ("identitytwofactor_authenticator_checks_total{purpose=unlock,result=wrong}", 1d),
+            ("identitytwofactor_locks_total{cause=password}", 1d),
+            ("identitytwofactor_unlocks_total{method=authenticator}", 1d),
+        ], moved);
     }
 
     [Fact]
@@ -224,6 +275,9 @@ public sealed partial class MetricsTests
 
     [GeneratedRegex(@"^(?<name>[a-zA-Z_:][a-zA-Z0-9_:]*)(?:\{(?<labels>[^}]*)\})? (?<value>[-+0-9.eE]+|NaN|[+-]Inf)(?: \d+)?$", RegexOptions.Multiline)]
     private static partial Regex SeriesLine();
+
+    [GeneratedRegex("""id="authenticator-key">([A-Z2-7 ]+)<""")]
+    private static partial Regex AuthenticatorKey();
 
     [GeneratedRegex("([a-zA-Z_][a-zA-Z0-9_]*)=\"((?:[^\"\\\\]|\\\\.)*)\"")]
     private static partial Regex LabelPattern();

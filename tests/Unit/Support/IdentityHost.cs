@@ -1,6 +1,7 @@
 using IdentityTwoFactor.Data;
 using IdentityTwoFactor.Identity;
 using IdentityTwoFactor.Sms;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration;
@@ -89,6 +90,8 @@ public sealed class IdentityHost : IAsyncDisposable
         {
             builder.Services.AddDbContext<SiteDbContext>(o => o.UseSqlite($"Data Source={DatabasePath};Pooling=False"));
         }
+        // The authenticator app's keys are protected with Data Protection (the site's key ring is encrypted, decision 0006).
+        builder.Services.AddDataProtection().UseEphemeralDataProtectionProvider();
         builder.Services.Configure<PasswordHasherOptions>(o => o.IterationCount = 1000);
         builder.Services.AddIdentityCore<TwoFactorUser>(o =>
             {
@@ -137,6 +140,13 @@ public sealed class IdentityHost : IAsyncDisposable
     {
         await using var scope = NewScope();
         return (await scope.Users.FindByIdAsync(user.Id))!;
+    }
+
+    /// <summary>A query on a fresh context, as a look at the database from outside.</summary>
+    public async Task<T> WithDb<T>(Func<SiteDbContext, Task<T>> query)
+    {
+        await using var scope = NewScope();
+        return await query(scope.Db);
     }
 
     public async ValueTask DisposeAsync()

@@ -22,6 +22,7 @@ public class IndexModel(TwoFactorUserManager users, TwoFactorSignInManager signI
     public bool HasOlder { get; private set; }
     public IReadOnlyList<UserSession> Sessions { get; private set; } = [];
     public int RecoveryCodesLeft { get; private set; }
+    public bool HasApp { get; private set; }
 
     /// <summary>Agents find the console from here; nobody else is told it exists.</summary>
     public bool IsSupportAgent { get; private set; }
@@ -42,6 +43,7 @@ public class IndexModel(TwoFactorUserManager users, TwoFactorSignInManager signI
         Sessions = await users.ListSessionsAsync(me);
         RecoveryCodesLeft = await users.CountRecoveryCodesAsync(me);
         IsSupportAgent = await users.IsSupportAgentAsync(me);
+        HasApp = await users.HasAuthenticatorAsync(me);
         return Page();
     }
 
