@@ -17,6 +17,40 @@ namespace IdentityTwoFactor.Data.Migrations
 #pragma warning disable 612, 618
             modelBuilder.HasAnnotation("ProductVersion", "10.0.15");
 
+            modelBuilder.Entity("IdentityTwoFactor.Identity.AuthenticatorKey", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("ConfirmedUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("FailedTries")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("FailedTriesSinceUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<long>("LastStep")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("PendingProtectedKey")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("PendingSinceUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ProtectedKey")
+                        .HasMaxLength(1000)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("AuthenticatorKeys", (string)null);
+                });
+
             modelBuilder.Entity("IdentityTwoFactor.Identity.CodeGuess", b =>
                 {
                     b.Property<long>("Id")
@@ -329,6 +363,15 @@ namespace IdentityTwoFactor.Data.Migrations
                     b.HasKey("Id");
 
                     b.ToTable("DataProtectionKeys", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityTwoFactor.Identity.AuthenticatorKey", b =>
+                {
+                    b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("IdentityTwoFactor.Identity.CodeGuess", b =>

@@ -12,12 +12,13 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
     public partial class PostgresSiteDbContextModel
     {
         private PostgresSiteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("f531a405-19fd-4457-8493-a84a82cb0f1e"), entityTypeCount: 9)
+            : base(skipDetectChanges: false, modelId: new Guid("d6cfe02f-0922-44cd-b93d-3bc041495039"), entityTypeCount: 10)
         {
         }
 
         partial void Initialize()
         {
+            var authenticatorKey = AuthenticatorKeyEntityType.Create(this);
             var codeGuess = CodeGuessEntityType.Create(this);
             var recoveryCode = RecoveryCodeEntityType.Create(this);
             var securityEvent = SecurityEventEntityType.Create(this);
@@ -28,6 +29,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
             var userRole = UserRoleEntityType.Create(this);
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
 
+            AuthenticatorKeyEntityType.CreateForeignKey1(authenticatorKey, twoFactorUser);
             CodeGuessEntityType.CreateForeignKey1(codeGuess, twoFactorUser);
             RecoveryCodeEntityType.CreateForeignKey1(recoveryCode, twoFactorUser);
             SecurityEventEntityType.CreateForeignKey1(securityEvent, twoFactorUser);
@@ -35,6 +37,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
             UserCodeEntityType.CreateForeignKey1(userCode, twoFactorUser);
             UserRoleEntityType.CreateForeignKey1(userRole, twoFactorUser);
 
+            AuthenticatorKeyEntityType.CreateAnnotations(authenticatorKey);
             CodeGuessEntityType.CreateAnnotations(codeGuess);
             RecoveryCodeEntityType.CreateAnnotations(recoveryCode);
             SecurityEventEntityType.CreateAnnotations(securityEvent);

@@ -11,12 +11,13 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
     public partial class SiteDbContextModel
     {
         private SiteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("d8213358-fe48-44cc-9ef0-a133fc945483"), entityTypeCount: 9)
+            : base(skipDetectChanges: false, modelId: new Guid("4a85df36-411c-4569-ae6b-f853918110be"), entityTypeCount: 10)
         {
         }
 
         partial void Initialize()
         {
+            var authenticatorKey = AuthenticatorKeyEntityType.Create(this);
             var codeGuess = CodeGuessEntityType.Create(this);
             var recoveryCode = RecoveryCodeEntityType.Create(this);
             var securityEvent = SecurityEventEntityType.Create(this);
@@ -27,6 +28,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
             var userRole = UserRoleEntityType.Create(this);
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
 
+            AuthenticatorKeyEntityType.CreateForeignKey1(authenticatorKey, twoFactorUser);
             CodeGuessEntityType.CreateForeignKey1(codeGuess, twoFactorUser);
             RecoveryCodeEntityType.CreateForeignKey1(recoveryCode, twoFactorUser);
             SecurityEventEntityType.CreateForeignKey1(securityEvent, twoFactorUser);
@@ -34,6 +36,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
             UserCodeEntityType.CreateForeignKey1(userCode, twoFactorUser);
             UserRoleEntityType.CreateForeignKey1(userRole, twoFactorUser);
 
+            AuthenticatorKeyEntityType.CreateAnnotations(authenticatorKey);
             CodeGuessEntityType.CreateAnnotations(codeGuess);
             RecoveryCodeEntityType.CreateAnnotations(recoveryCode);
             SecurityEventEntityType.CreateAnnotations(securityEvent);

@@ -22,6 +22,40 @@ namespace IdentityTwoFactor.Data.Migrations.Postgres
 
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
+            modelBuilder.Entity("IdentityTwoFactor.Identity.AuthenticatorKey", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)");
+
+                    b.Property<DateTime?>("ConfirmedUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("FailedTries")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("FailedTriesSinceUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<long>("LastStep")
+                        .HasColumnType("bigint");
+
+                    b.Property<string>("PendingProtectedKey")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.Property<DateTime?>("PendingSinceUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ProtectedKey")
+                        .HasMaxLength(1000)
+                        .HasColumnType("character varying(1000)");
+
+                    b.HasKey("UserId");
+
+                    b.ToTable("AuthenticatorKeys", (string)null);
+                });
+
             modelBuilder.Entity("IdentityTwoFactor.Identity.CodeGuess", b =>
                 {
                     b.Property<long>("Id")
@@ -342,6 +376,15 @@ namespace IdentityTwoFactor.Data.Migrations.Postgres
                     b.HasKey("Id");
 
                     b.ToTable("DataProtectionKeys", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityTwoFactor.Identity.AuthenticatorKey", b =>
+                {
+                    b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
                 });
 
             modelBuilder.Entity("IdentityTwoFactor.Identity.CodeGuess", b =>
