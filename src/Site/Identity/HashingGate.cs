@@ -174,7 +174,7 @@ public sealed partial class SiteBusyHandler(ILogger<SiteBusyHandler> logger) : I
     public static Task WriteAsync(HttpContext context) =>
         StaticErrorPage.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, RetryAfterSeconds, Html);
 
-    [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Password hashing is at its limit (Hashing:MaxConcurrent, MaxQueue, MaxWait): requests are answered with the busy page (at most one such line a minute)")]
+    [LoggerMessage(EventId = 5013, Level = LogLevel.Warning, Message = "Password hashing is at its limit (Hashing:MaxConcurrent, MaxQueue, MaxWait): requests are answered with the busy page (at most one such line a minute)")]
     private static partial void LogBusy(ILogger logger);
 }
 
