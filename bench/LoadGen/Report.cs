@@ -170,7 +170,8 @@ internal static class Report
         sb.AppendLine();
         sb.AppendLine(string.Create(Inv, $"Each phase {o.Duration.TotalSeconds:F0} s per app, site and stock alternating which goes first; quiet, then a flood of {string.Join(" and ", floods)} clients. ") +
             "In every phase 4 clients GET the login page (fresh cookies each op, as A) and, on the site, 4 run the unlock-by-code story " +
-            "(re-lock in SQL, resend, read the texted code from the fake, unlock; as F, own accounts j0–j3, fake RingCentral latency 0). " +
+            "(re-lock in SQL, resend, read the texted code from the fake, unlock; as F, own accounts j0–j3, fake RingCentral latency 0; " +
+            "its latency leaves out the re-lock, the bench's own write from another process). " +
             "Flood clients post wrong logins: one GET of the form per client for its antiforgery token, then only POSTs with it (cookies kept). " +
             "Site: a random unknown email each time (the dummy hash); stock: its known user with a wrong password. " +
             "Login figures cover every answer; **done** = the normal failure (site 302 → /login, stock 200 \"Invalid login attempt\"), " +
