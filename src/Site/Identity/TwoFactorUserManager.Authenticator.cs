@@ -233,14 +233,7 @@ public partial class TwoFactorUserManager
         }
         if (result == AuthenticatorCodeResult.Used)
         {
-            await UnlockAsync(user);
-            if (wasLocked)
-            {
-                Metrics.RecordUnlock(UnlockMethods.PasswordReset);
-            }
-            await EndSessionsAsync(user);
-            await RecordEventAsync(user, SecurityEventKinds.PasswordResetWithAuthenticator);
-            await Codes.SendNoticeAsync(user.PhoneNumber, "Your password was just reset with your authenticator app.");
+            await FinishPasswordResetAsync(user, wasLocked, SecurityEventKinds.PasswordResetWithAuthenticator, "Your password was just reset with your authenticator app.");
         }
         else if (result == AuthenticatorCodeResult.LockedNow)
         {

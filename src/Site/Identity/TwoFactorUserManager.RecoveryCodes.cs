@@ -172,14 +172,7 @@ public partial class TwoFactorUserManager
         }
         if (result == RecoveryCodeResult.Used)
         {
-            await UnlockAsync(user);
-            if (wasLocked)
-            {
-                Metrics.RecordUnlock(UnlockMethods.PasswordReset);
-            }
-            await EndSessionsAsync(user);
-            await RecordEventAsync(user, SecurityEventKinds.PasswordResetWithRecoveryCode);
-            await Codes.SendNoticeAsync(user.PhoneNumber, "Your password was just reset with a recovery code.");
+            await FinishPasswordResetAsync(user, wasLocked, SecurityEventKinds.PasswordResetWithRecoveryCode, "Your password was just reset with a recovery code.");
         }
         else if (result == RecoveryCodeResult.LockedNow)
         {

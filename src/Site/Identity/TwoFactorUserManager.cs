@@ -312,20 +312,28 @@ public partial class TwoFactorUserManager(
         var result = await Hashing.RunAsync(() => base.ResetPasswordAsync(user, token, newPassword));
         if (result.Succeeded)
         {
-            await UnlockAsync(user);
-            if (wasLocked)
-            {
-                Metrics.RecordUnlock(UnlockMethods.PasswordReset);
-            }
-            await EndSessionsAsync(user);
-            await RecordEventAsync(user, SecurityEventKinds.PasswordReset);
-            await Codes.SendNoticeAsync(user.PhoneNumber, "Your password was just reset with a texted code.");
+            await FinishPasswordResetAsync(user, wasLocked, SecurityEventKinds.PasswordReset, "Your password was just reset with a texted code.");
         }
         else if (result.Errors.Any(e => e.Code == nameof(IdentityErrorDescriber.InvalidToken)))
         {
             await RecordEventAsync(user, SecurityEventKinds.CodeFailed);
         }
         return result;
+    }
+
+    /// <summary>After a password reset with any second factor (texted code, recovery code, authenticator app): the lock
+    /// and failure count cleared (counted as an unlock when the account was locked), every other session ended, the event
+    /// recorded, and a notice texted to the account's phone.</summary>
+    private async Task FinishPasswordResetAsync(TwoFactorUser user, bool wasLocked, string eventKind, string notice)
+    {
+        await UnlockAsync(user);
+        if (wasLocked)
+        {
+            Metrics.RecordUnlock(UnlockMethods.PasswordReset);
+        }
+        await EndSessionsAsync(user);
+        await RecordEventAsync(user, eventKind);
+        await Codes.SendNoticeAsync(user.PhoneNumber, notice);
     }
 
     /// <summary>Changing the phone number drops outstanding codes (see the store) and needs a new confirmation.</summary>
