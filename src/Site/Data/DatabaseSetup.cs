@@ -176,12 +176,16 @@ public static class DatabaseSetup
     private static void MigrateSiteDatabase(IServiceProvider services, IConfiguration configuration, bool force)
     {
         var options = configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
-        if (!force && !options.MigrateAtStart)
-        {
-            return;
-        }
         using var scope = services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<SiteDbContext>();
+        if (!force && !options.MigrateAtStart)
+        {
+            // Not migrating (several instances: one --migrate-only run migrates), but reading the history now, in the
+            // start: the first read builds EF Core's history model and takes seconds on a cold, busy machine, which
+            // made the first /readyz of a new instance answer 503 after Database:ReadinessTimeout.
+            services.GetRequiredService<DatabaseStartup>().MigrationsApplied = !db.Database.GetPendingMigrations().Any();
+            return;
+        }
         if (db.Database.IsSqlite())
         {
             var source = new SqliteConnectionStringBuilder(db.Database.GetConnectionString()).DataSource;
@@ -200,6 +204,7 @@ public static class DatabaseSetup
         {
             db.Database.ExecuteSqlRaw("PRAGMA journal_mode=WAL;");
         }
+        services.GetRequiredService<DatabaseStartup>().MigrationsApplied = true;
     }
 
     /// <summary>Throws when the compiled model the site runs on differs from the one OnModelCreating builds.</summary>
@@ -293,7 +298,7 @@ public static class DatabaseSetup
             // Its own scope, disposed when the check is over: a check still opening a connection when the answer is due
             // (a provider may not stop at once on cancellation) must not have its connection closed under it.
             var scope = scopes.CreateAsyncScope();
-            var check = CheckAsync(scope.ServiceProvider.GetRequiredService<SiteDbContext>(), cancel.Token);
+            var check = CheckAsync(scope.ServiceProvider.GetRequiredService<SiteDbContext>(), startup, cancel.Token);
             _ = check.ContinueWith(static (_, s) => ((AsyncServiceScope)s!).DisposeAsync(), scope, CancellationToken.None,
                 TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
             try
@@ -306,16 +311,23 @@ public static class DatabaseSetup
             }
         }
 
-        private static async Task<HealthCheckResult> CheckAsync(SiteDbContext db, CancellationToken cancellationToken)
+        private static async Task<HealthCheckResult> CheckAsync(SiteDbContext db, DatabaseStartup startup, CancellationToken cancellationToken)
         {
             if (!await db.Database.CanConnectAsync(cancellationToken))
             {
                 return HealthCheckResult.Unhealthy("The database does not answer.");
             }
+            if (startup.MigrationsApplied)
+            {
+                return HealthCheckResult.Healthy();
+            }
             var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
-            return pending == 0
-                ? HealthCheckResult.Healthy()
-                : HealthCheckResult.Unhealthy($"{pending} migration(s) not applied: run the site once with --migrate-only.");
+            if (pending == 0)
+            {
+                startup.MigrationsApplied = true;
+                return HealthCheckResult.Healthy();
+            }
+            return HealthCheckResult.Unhealthy($"{pending} migration(s) not applied: run the site once with --migrate-only.");
         }
     }
 

@@ -43,6 +43,17 @@ public sealed partial class DatabaseStartup(
     /// <summary>True while the start waits for a database that does not answer (requests are then answered 503).</summary>
     public bool IsWaitingForDatabase => _waitingForDatabase;
 
+    private volatile bool _migrationsApplied;
+
+    /// <summary>True once this process has seen every migration it knows applied (at the start, or by a later
+    /// <c>/readyz</c>): migrations are never taken back under a running site, so readiness then asks only whether the
+    /// database answers.</summary>
+    public bool MigrationsApplied
+    {
+        get => _migrationsApplied;
+        set => _migrationsApplied = value;
+    }
+
     /// <summary>Before a connection is opened outside a start in progress: waits (at most 10 s) for the start's first attempt;
     /// throws a <see cref="TimeoutException"/> (answered as an outage: 503) when the database part of the start has not
     /// succeeded by then.</summary>
