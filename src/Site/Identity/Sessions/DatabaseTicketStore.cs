@@ -141,20 +141,18 @@ public sealed class DatabaseTicketStore<TContext>(
             .ExecuteDeleteAsync(cancellationToken) == 1;
     }
 
-    public async Task<int> EndOthersAsync(string userId, CancellationToken cancellationToken = default)
-    {
-        var current = http.HttpContext is { } context ? SessionIds.Current(context) : null;
-        await using var scope = scopes.CreateAsyncScope();
-        return await scope.ServiceProvider.GetRequiredService<TContext>().Set<UserSession>()
-            .Where(s => s.UserId == userId && s.Id != current)
-            .ExecuteDeleteAsync(cancellationToken);
-    }
+    public Task<int> EndOthersAsync(string userId, CancellationToken cancellationToken = default) =>
+        DeleteSessionsAsync(userId, keep: http.HttpContext is { } context ? SessionIds.Current(context) : null, cancellationToken);
 
-    public async Task<int> EndAllAsync(string userId, CancellationToken cancellationToken = default)
+    public Task<int> EndAllAsync(string userId, CancellationToken cancellationToken = default) =>
+        DeleteSessionsAsync(userId, keep: null, cancellationToken);
+
+    /// <summary>Deletes the user's sessions but <paramref name="keep"/> (none when null), in one statement.</summary>
+    private async Task<int> DeleteSessionsAsync(string userId, string? keep, CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         return await scope.ServiceProvider.GetRequiredService<TContext>().Set<UserSession>()
-            .Where(s => s.UserId == userId)
+            .Where(s => s.UserId == userId && s.Id != keep)
             .ExecuteDeleteAsync(cancellationToken);
     }
 
