@@ -640,6 +640,8 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
     /// <summary>One key-ring key for the whole run: a restart on the same database must open the key ring it stored.</summary>
     private readonly string _keyRingKey = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32));
 
+    private const string SiteEnvPrefix = "ITF_SITE_ENV_";
+
     private Dictionary<string, string> SiteEnvironment()
     {
         var env = new Dictionary<string, string>
@@ -670,6 +672,15 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
         if (pg is not null)
         {
             env["Database__Provider"] = "PostgreSQL";
+        }
+        // ITF_SITE_ENV_<NAME>=<value> in the bench's environment reaches the site alone as <NAME>=<value>, so a setting
+        // (e.g. a GC knob: ITF_SITE_ENV_DOTNET_GCgen0size) can be compared against the stock app in one run.
+        foreach (System.Collections.DictionaryEntry entry in Environment.GetEnvironmentVariables())
+        {
+            if (entry.Key is string key && key.StartsWith(SiteEnvPrefix, StringComparison.Ordinal) && key.Length > SiteEnvPrefix.Length)
+            {
+                env[key[SiteEnvPrefix.Length..]] = entry.Value as string ?? "";
+            }
         }
         return env;
     }
