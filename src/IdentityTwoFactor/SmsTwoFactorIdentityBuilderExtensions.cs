@@ -78,6 +78,9 @@ public static class SmsTwoFactorIdentityBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ISmsCodeGenerator, RandomSmsCodeGenerator>();
         services.TryAddSingleton<SmsCodeHasher>();
+        // Who is entering a code: a stranger's wrong guess must not burn the code on the owner's phone.
+        services.AddHttpContextAccessor();
+        services.TryAddSingleton<ISmsCodeClient, HttpContextSmsCodeClient>();
         // IMeterFactory (a generic host has it already); the instruments record nothing until an exporter listens.
         services.AddMetrics();
         services.TryAddSingleton<SmsTwoFactorMetrics>();

@@ -50,6 +50,13 @@ public sealed class SmsTwoFactorOptions
     [Range(0, int.MaxValue, ErrorMessage = "SmsTwoFactor:MaxTextsPerDay must be 0 or more.")]
     public int MaxTextsPerDay { get; set; }
 
+    /// <summary>Tries at one user's texted codes, from every client together, in any 24 hours. Each client gets one try per
+    /// code (see <see cref="Codes.ISmsCodeClient"/>); past this bound no code of the user is compared until tries age
+    /// out, so a stranger's chance stays at most this many in a million per account per day (100: 1 in 10,000).
+    /// Default 100; 1 to 1000.</summary>
+    [Range(1, 1000, ErrorMessage = "SmsTwoFactor:MaxWrongCodesPerDay must be between 1 and 1000.")]
+    public int MaxWrongCodesPerDay { get; set; } = 100;
+
     /// <summary>Opt-in: password reset tokens become texted codes (Identity's <c>Tokens.PasswordResetTokenProvider</c>).
     /// Off by default, so an app that resets by an emailed link keeps doing so.</summary>
     public bool UseForPasswordReset { get; set; }

@@ -9,8 +9,11 @@ namespace IdentityTwoFactor.Codes;
 /// <summary>
 /// Identity's token contract for texted codes, and nothing else: a code is 6 digits from a CSPRNG, lives
 /// <see cref="SmsTwoFactorOptions.CodeLifetime"/>, is stored only as a keyed hash bound to user, purpose and number,
-/// is compared in constant time, is used at most once (consumed by one conditional delete), and a wrong guess burns
-/// it. One live code per user and purpose; a new one replaces the old. It does not text anything:
+/// is compared in constant time, and is used at most once (consumed by one conditional delete). A wrong guess burns it
+/// for the client that made it (<see cref="ISmsCodeClient"/>: one try per client and code, recorded before the
+/// comparison), not for the owner's phone, and all clients' tries at one user's codes are bounded by
+/// <see cref="SmsTwoFactorOptions.MaxWrongCodesPerDay"/>; outside a request a wrong guess burns the code for everyone.
+/// One live code per user and purpose; a new one replaces the old. It does not text anything:
 /// <see cref="SmsCodeSender{TUser}"/> does.
 /// </summary>
 /// <typeparam name="TUser">The user type.</typeparam>
@@ -20,13 +23,15 @@ namespace IdentityTwoFactor.Codes;
 /// <param name="time">The clock.</param>
 /// <param name="options">The library's options.</param>
 /// <param name="metrics">Counts the code checks by purpose and result.</param>
+/// <param name="client">Tells the client of the current request apart.</param>
 public class SmsCodeTokenProvider<TUser>(
     IUserStore<TUser> store,
     ISmsCodeGenerator generator,
     SmsCodeHasher hasher,
     TimeProvider time,
     IOptions<SmsTwoFactorOptions> options,
-    SmsTwoFactorMetrics metrics) : IUserTwoFactorTokenProvider<TUser>
+    SmsTwoFactorMetrics metrics,
+    ISmsCodeClient client) : IUserTwoFactorTokenProvider<TUser>
     where TUser : class
 {
     /// <summary>The name the provider is registered under.</summary>
@@ -72,34 +77,71 @@ public class SmsCodeTokenProvider<TUser>(
         return code;
     }
 
-    /// <summary>True for the live, unexpired code of <paramref name="purpose"/>, which is consumed; a wrong or expired
-    /// code is deleted (burnt), so each code allows one guess.</summary>
+    /// <summary>True for the live, unexpired code of <paramref name="purpose"/>, which is consumed. A wrong code ends the
+    /// current client's use of it (outside a request: it is burnt for everyone); an expired code is deleted.</summary>
     /// <inheritdoc />
     public virtual async Task<bool> ValidateAsync(string purpose, string token, UserManager<TUser> manager, TUser user)
     {
         ArgumentException.ThrowIfNullOrEmpty(purpose);
         ArgumentNullException.ThrowIfNull(manager);
+        var result = await CheckAsync(purpose, token, manager, user);
+        metrics.RecordCodeCheck(purpose, result);
+        return result == CodeCheckResults.Valid;
+    }
+
+    private async Task<string> CheckAsync(string purpose, string token, UserManager<TUser> manager, TUser user)
+    {
         var live = await Codes.FindCodeAsync(user, purpose, CancellationToken.None);
         if (live is null)
         {
-            metrics.RecordCodeCheck(purpose, CodeCheckResults.Missing);
-            return false;
+            return CodeCheckResults.Missing;
         }
-        if (time.GetUtcNow().UtcDateTime >= live.ExpiresUtc)
+        var now = time.GetUtcNow().UtcDateTime;
+        if (now >= live.ExpiresUtc)
         {
             await Codes.TryConsumeCodeAsync(live, CancellationToken.None);
-            metrics.RecordCodeCheck(purpose, CodeCheckResults.Expired);
-            return false;
+            return CodeCheckResults.Expired;
+        }
+        var clientKey = client.CurrentClientKey();
+        if (clientKey is not null)
+        {
+            // Both statements on every path, so a repeated try costs what a first one does.
+            var recorded = await Codes.TryRecordGuessAsync(live, clientKey, now, CancellationToken.None);
+            var tries = await Codes.CountGuessesSinceAsync(user, now - TimeSpan.FromDays(1), CancellationToken.None);
+            if (!recorded)
+            {
+                // This client already had its try: for it the code is used up, as if burnt.
+                return CodeCheckResults.Missing;
+            }
+            if (tries > options.Value.MaxWrongCodesPerDay)
+            {
+                return CodeCheckResults.TooManyTries;
+            }
         }
         var candidate = SmsCodeHasher.IsWellFormed(token)
             ? hasher.Hash(await manager.GetUserIdAsync(user), purpose, await PhoneForAsync(purpose, manager, user), token)
             : new byte[32];
-        var matches = CryptographicOperations.FixedTimeEquals(candidate, live.CodeHash);
-        // Delete exactly the row compared against: a right code is used by one caller only, a wrong one is burnt.
-        var consumed = await Codes.TryConsumeCodeAsync(live, CancellationToken.None);
-        // A right code that a parallel caller used first is, for this caller, no live code.
-        metrics.RecordCodeCheck(purpose, !matches ? CodeCheckResults.Wrong : consumed ? CodeCheckResults.Valid : CodeCheckResults.Missing);
-        return matches && consumed;
+        if (CryptographicOperations.FixedTimeEquals(candidate, live.CodeHash))
+        {
+            // Delete exactly the row compared against: a right code is used by one caller only; for the loser of a
+            // parallel race it is no live code.
+            if (!await Codes.TryConsumeCodeAsync(live, CancellationToken.None))
+            {
+                return CodeCheckResults.Missing;
+            }
+            if (clientKey is not null)
+            {
+                // The owner's own successes do not count toward the bound.
+                await Codes.ForgetGuessAsync(live, clientKey, CancellationToken.None);
+            }
+            return CodeCheckResults.Valid;
+        }
+        if (clientKey is null)
+        {
+            // Where clients cannot be told apart, the plain rule: a wrong guess burns the code for everyone.
+            await Codes.TryConsumeCodeAsync(live, CancellationToken.None);
+        }
+        return CodeCheckResults.Wrong;
     }
 
     /// <summary>Deletes the live code of <paramref name="purpose"/>, if any (a code whose text did not go).</summary>

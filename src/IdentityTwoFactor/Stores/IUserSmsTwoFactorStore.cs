@@ -85,4 +85,33 @@ public interface IUserSmsTwoFactorStore<TUser> : IUserLockoutStore<TUser>
     /// <param name="cancellationToken">Cancels the operation.</param>
     /// <returns>True when this call consumed the code.</returns>
     Task<bool> TryConsumeCodeAsync(SmsCode code, CancellationToken cancellationToken);
+
+    /// <summary>Records a client's try at <paramref name="code"/> before it is compared. False when the client already
+    /// tried this code (also for the loser of two parallel posts of one client), so each client compares at most once.</summary>
+    /// <param name="code">The live code about to be compared.</param>
+    /// <param name="clientKey">The client's key (<see cref="Codes.ISmsCodeClient.CurrentClientKey"/>).</param>
+    /// <param name="nowUtc">The current time (UTC).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>True when this call recorded the try.</returns>
+    Task<bool> TryRecordGuessAsync(SmsCode code, string clientKey, DateTime nowUtc, CancellationToken cancellationToken);
+
+    /// <summary>Forgets a client's try that proved right, so the owner's own successes do not count toward the bound.</summary>
+    /// <param name="code">The code that was tried.</param>
+    /// <param name="clientKey">The client's key.</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>A task.</returns>
+    Task ForgetGuessAsync(SmsCode code, string clientKey, CancellationToken cancellationToken);
+
+    /// <summary>The tries at the user's codes, from every client, made after <paramref name="sinceUtc"/>.</summary>
+    /// <param name="user">The user.</param>
+    /// <param name="sinceUtc">The start of the window (UTC).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The number of tries.</returns>
+    Task<int> CountGuessesSinceAsync(TUser user, DateTime sinceUtc, CancellationToken cancellationToken);
+
+    /// <summary>Deletes the tries made before <paramref name="beforeUtc"/> (a day old tries no longer count).</summary>
+    /// <param name="beforeUtc">The cut-off (UTC).</param>
+    /// <param name="cancellationToken">Cancels the operation.</param>
+    /// <returns>The number of rows deleted.</returns>
+    Task<int> PruneGuessesAsync(DateTime beforeUtc, CancellationToken cancellationToken);
 }

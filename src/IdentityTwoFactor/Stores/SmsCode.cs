@@ -39,3 +39,24 @@ public class SmsBudgetEntry
     /// <summary>When the last text under this key was sent (UTC), for the cooldown.</summary>
     public DateTime? LastSentUtc { get; set; }
 }
+
+/// <summary>One client's try at one live code. A client gets one try per code: a wrong one ends that client's use of the
+/// code without burning it for the owner's phone. A user's rows of the last day bound the tries at that user's codes
+/// (<see cref="SmsTwoFactorOptions.MaxWrongCodesPerDay"/>).</summary>
+public class SmsCodeGuess
+{
+    /// <summary>The row's key.</summary>
+    public long Id { get; set; }
+
+    /// <summary>The user's id as Identity's <c>UserManager.GetUserIdAsync</c> writes it.</summary>
+    public string UserId { get; set; } = "";
+
+    /// <summary>The <see cref="SmsCode.Id"/> tried; not a foreign key, so the try still counts after the code is gone.</summary>
+    public Guid CodeId { get; set; }
+
+    /// <summary>An opaque key of the client (see <see cref="Codes.ISmsCodeClient"/>), never a raw address or cookie.</summary>
+    public string ClientKey { get; set; } = "";
+
+    /// <summary>When the try was made (UTC).</summary>
+    public DateTime AtUtc { get; set; }
+}

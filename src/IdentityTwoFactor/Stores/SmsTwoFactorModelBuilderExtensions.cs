@@ -5,7 +5,7 @@ namespace IdentityTwoFactor.Stores;
 /// <summary>Names of the tables <see cref="SmsTwoFactorModelBuilderExtensions.AddSmsTwoFactor"/> adds.</summary>
 public sealed class SmsTwoFactorModelOptions
 {
-    /// <summary>The schema of both tables; null for the context's default.</summary>
+    /// <summary>The schema of the tables; null for the context's default.</summary>
     public string? Schema { get; set; }
 
     /// <summary>The table of texted codes. Default <c>SmsTwoFactorCodes</c>.</summary>
@@ -13,12 +13,15 @@ public sealed class SmsTwoFactorModelOptions
 
     /// <summary>The table of SMS budgets. Default <c>SmsTwoFactorBudgets</c>.</summary>
     public string BudgetsTable { get; set; } = "SmsTwoFactorBudgets";
+
+    /// <summary>The table of clients' tries at codes. Default <c>SmsTwoFactorCodeGuesses</c>.</summary>
+    public string GuessesTable { get; set; } = "SmsTwoFactorCodeGuesses";
 }
 
 /// <summary>Adds the library's tables to an app's own <see cref="DbContext"/> model.</summary>
 public static class SmsTwoFactorModelBuilderExtensions
 {
-    /// <summary>Adds the tables of texted codes and SMS budgets. Call it in <c>OnModelCreating</c> after
+    /// <summary>Adds the tables of texted codes, clients' tries at them and SMS budgets. Call it in <c>OnModelCreating</c> after
     /// <c>base.OnModelCreating(builder)</c>, then add a migration of your own.</summary>
     /// <param name="builder">The model builder of the app's Identity context.</param>
     /// <param name="configure">Changes table names or the schema.</param>
@@ -37,6 +40,17 @@ public static class SmsTwoFactorModelBuilderExtensions
             code.Property(c => c.CodeHash).HasMaxLength(32).IsRequired();
             // One live code per user and purpose: the replace is a delete and an insert, and a parallel issuer loses here.
             code.HasIndex(c => new { c.UserId, c.Purpose }).IsUnique();
+        });
+        builder.Entity<SmsCodeGuess>(guess =>
+        {
+            guess.ToTable(names.GuessesTable, names.Schema);
+            guess.HasKey(g => g.Id);
+            guess.Property(g => g.UserId).HasMaxLength(450).IsRequired();
+            guess.Property(g => g.ClientKey).HasMaxLength(64).IsRequired();
+            // One try per client and code: the insert that records a try before the comparison loses here when a
+            // parallel post of the same client got in first.
+            guess.HasIndex(g => new { g.CodeId, g.ClientKey }).IsUnique();
+            guess.HasIndex(g => new { g.UserId, g.AtUtc });
         });
         builder.Entity<SmsBudgetEntry>(budget =>
         {

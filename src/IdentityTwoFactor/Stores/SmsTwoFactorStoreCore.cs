@@ -20,6 +20,8 @@ internal sealed class SmsTwoFactorStoreCore<TUser, TKey>(DbContext context)
 
     private DbSet<SmsCode> Codes => context.Set<SmsCode>();
 
+    private DbSet<SmsCodeGuess> Guesses => context.Set<SmsCodeGuess>();
+
     public Task<FailedAttemptOutcome> RecordFailedAttemptAsync(TUser user, int maxFailedAttempts, DateTimeOffset lockEnd, DateTimeOffset now, CancellationToken cancellationToken) =>
         SwapAsync(user, row =>
         {
@@ -113,8 +115,49 @@ internal sealed class SmsTwoFactorStoreCore<TUser, TKey>(DbContext context)
     public async Task<bool> TryConsumeCodeAsync(SmsCode code, CancellationToken cancellationToken) =>
         await Codes.Where(c => c.Id == code.Id).ExecuteDeleteAsync(cancellationToken) == 1;
 
-    public Task DeleteCodesAsync(string userId, CancellationToken cancellationToken) =>
-        Codes.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+    public async Task DeleteCodesAsync(string userId, CancellationToken cancellationToken)
+    {
+        await Codes.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await Guesses.Where(g => g.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    public async Task<bool> TryRecordGuessAsync(SmsCode code, string clientKey, DateTime nowUtc, CancellationToken cancellationToken)
+    {
+        var guess = new SmsCodeGuess { UserId = code.UserId, CodeId = code.Id, ClientKey = clientKey, AtUtc = nowUtc };
+        var entry = Guesses.Add(guess);
+        try
+        {
+            await context.SaveChangesAsync(cancellationToken);
+            return true;
+        }
+        catch (DbUpdateException)
+        {
+            entry.State = EntityState.Detached;
+            // The unique index on (code, client) refused it when this client's try is already recorded (a parallel twin
+            // won). Any other database error is not a duplicate and goes up.
+            if (await Guesses.AsNoTracking().AnyAsync(g => g.CodeId == guess.CodeId && g.ClientKey == clientKey, cancellationToken))
+            {
+                return false;
+            }
+            throw;
+        }
+        finally
+        {
+            entry.State = EntityState.Detached;
+        }
+    }
+
+    public Task ForgetGuessAsync(SmsCode code, string clientKey, CancellationToken cancellationToken)
+    {
+        var id = code.Id;
+        return Guesses.Where(g => g.CodeId == id && g.ClientKey == clientKey).ExecuteDeleteAsync(cancellationToken);
+    }
+
+    public Task<int> CountGuessesSinceAsync(string userId, DateTime sinceUtc, CancellationToken cancellationToken) =>
+        Guesses.CountAsync(g => g.UserId == userId && g.AtUtc > sinceUtc, cancellationToken);
+
+    public Task<int> PruneGuessesAsync(DateTime beforeUtc, CancellationToken cancellationToken) =>
+        Guesses.Where(g => g.AtUtc < beforeUtc).ExecuteDeleteAsync(cancellationToken);
 
     /// <summary>Reads the row's lockout state, lets <paramref name="decide"/> choose the next one (null: no change), and
     /// writes it only if nobody changed the row meanwhile; otherwise reads again. The user object ends up with what the

@@ -108,6 +108,38 @@ public class SmsTwoFactorUserStore<TUser, TRole, TContext, TKey> : UserStore<TUs
         return _core.TryConsumeCodeAsync(code, cancellationToken);
     }
 
+    /// <inheritdoc />
+    public virtual Task<bool> TryRecordGuessAsync(SmsCode code, string clientKey, DateTime nowUtc, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        ArgumentException.ThrowIfNullOrEmpty(clientKey);
+        ThrowIfDisposed();
+        return _core.TryRecordGuessAsync(code, clientKey, nowUtc, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public virtual Task ForgetGuessAsync(SmsCode code, string clientKey, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(code);
+        ArgumentException.ThrowIfNullOrEmpty(clientKey);
+        ThrowIfDisposed();
+        return _core.ForgetGuessAsync(code, clientKey, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public virtual Task<int> CountGuessesSinceAsync(TUser user, DateTime sinceUtc, CancellationToken cancellationToken)
+    {
+        Guard(user, cancellationToken);
+        return _core.CountGuessesSinceAsync(ConvertIdToString(user.Id)!, sinceUtc, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public virtual Task<int> PruneGuessesAsync(DateTime beforeUtc, CancellationToken cancellationToken)
+    {
+        ThrowIfDisposed();
+        return _core.PruneGuessesAsync(beforeUtc, cancellationToken);
+    }
+
     private void Guard(TUser user, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
