@@ -11,6 +11,9 @@ namespace IdentityTwoFactor;
 /// <summary>Everything Program.cs needs, one call per concern.</summary>
 public static class SiteSetup
 {
+    /// <summary>The antiforgery cookie's name; with the network it also tells apart the clients entering codes.</summary>
+    public const string AntiforgeryCookie = "itf.af";
+
     public static IHostApplicationBuilder AddSite(this IHostApplicationBuilder builder)
     {
         builder.AddDotEnv();
@@ -82,7 +85,7 @@ public static class SiteSetup
             o.Cookie = builder.Environment.IsDevelopment()
                 ? new CookieBuilder { SecurePolicy = CookieSecurePolicy.SameAsRequest }
                 : new AlwaysSecureCookieBuilder();
-            o.Cookie.Name = AntiforgeryCookieClient.AntiforgeryCookie;
+            o.Cookie.Name = AntiforgeryCookie;
             o.Cookie.HttpOnly = true;
             o.Cookie.IsEssential = true;
             o.Cookie.SameSite = SameSiteMode.Strict;

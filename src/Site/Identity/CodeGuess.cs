@@ -11,7 +11,7 @@ public class CodeGuess
     public string UserId { get; set; } = "";
     /// <summary>The <see cref="UserCode.Id"/> tried; not a foreign key, so the row still counts after the code is gone.</summary>
     public Guid CodeId { get; set; }
-    /// <summary>A hash identifying the client (see <see cref="ICodeGuessClient"/>); never a raw address or cookie.</summary>
+    /// <summary>A hash identifying the client (see <see cref="IdentityTwoFactor.Codes.ISmsCodeClient"/>); never a raw address or cookie.</summary>
     public string ClientKey { get; set; } = "";
     public DateTime AtUtc { get; set; }
 }

@@ -1,4 +1,5 @@
 using System.Security.Cryptography;
+using IdentityTwoFactor.Codes;
 using IdentityTwoFactor.Metrics;
 using IdentityTwoFactor.Sms;
 using Microsoft.AspNetCore.Identity;
@@ -54,7 +55,7 @@ public partial class SmsCodeTokenProvider(
     IServiceProvider services,
     ILogger<SmsCodeTokenProvider> logger,
     SmsTwoFactorMetrics metrics,
-    ICodeGuessClient? clients = null) : IUserTwoFactorTokenProvider<TwoFactorUser>
+    ISmsCodeClient? clients = null) : IUserTwoFactorTokenProvider<TwoFactorUser>
 {
     public const string ProviderName = "SmsCode";
 
@@ -192,7 +193,7 @@ public partial class SmsCodeTokenProvider(
 
     /// <summary>
     /// Checks and consumes: a valid code is deleted by exactly one caller; an expired one is deleted. A wrong code is
-    /// burnt for the client that tried it: with an <see cref="ICodeGuessClient"/> that knows the client, for that client
+    /// burnt for the client that tried it: with an <see cref="ISmsCodeClient"/> that knows the client, for that client
     /// alone (each client gets one try per code, recorded before the comparison), so a stranger who knows the email
     /// cannot burn the code on the owner's phone; otherwise for everyone. The tries at a user's codes are bounded by
     /// <c>TwoFactor:MaxWrongCodesPerDay</c> in any 24 hours.

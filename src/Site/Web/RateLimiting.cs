@@ -75,23 +75,6 @@ public static class RateLimiting
     }
 
     /// <summary>The client's bucket: an IPv4 address, or an IPv6 address's /64 (one host commonly holds a whole /64,
-    /// so keying the full address would give it 2^64 buckets).</summary>
-    public static string ClientKey(IPAddress? address)
-    {
-        if (address is null)
-        {
-            return "unknown";
-        }
-        if (address.IsIPv4MappedToIPv6)
-        {
-            address = address.MapToIPv4();
-        }
-        if (address.AddressFamily != AddressFamily.InterNetworkV6)
-        {
-            return address.ToString();
-        }
-        var bytes = address.GetAddressBytes();
-        Array.Clear(bytes, 8, 8);
-        return new IPAddress(bytes) + "/64";
-    }
+    /// so keying the full address would give it 2^64 buckets). The same network the code-guess client key uses.</summary>
+    public static string ClientKey(IPAddress? address) => IdentityTwoFactor.Codes.HttpContextSmsCodeClient.Network(address);
 }
