@@ -35,16 +35,23 @@ public static partial class StartupErrors
         var database = app.Services.GetRequiredService<IOptions<DatabaseOptions>>().Value;
         if (string.Equals(database.Provider, "PostgreSQL", StringComparison.Ordinal))
         {
-            try
-            {
-                _ = new NpgsqlConnectionStringBuilder(app.Configuration.GetConnectionString("Site"));
-            }
-            catch (ArgumentException e)
-            {
-                throw new SiteConfigurationException($"ConnectionStrings:Site is not a valid PostgreSQL connection string ({e.Message}): expected Host=...;Database=...;Username=...;Password=....", e);
-            }
+            ValidatePostgresConnectionString(app.Configuration.GetConnectionString("Site"));
         }
         return app;
+    }
+
+    // Its own method, so that a site on SQLite never loads Npgsql (the JIT loads what a method names when it compiles it).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void ValidatePostgresConnectionString(string? connectionString)
+    {
+        try
+        {
+            _ = new NpgsqlConnectionStringBuilder(connectionString);
+        }
+        catch (ArgumentException e)
+        {
+            throw new SiteConfigurationException($"ConnectionStrings:Site is not a valid PostgreSQL connection string ({e.Message}): expected Host=...;Database=...;Username=...;Password=....", e);
+        }
     }
 
     /// <summary>The lines to print for a start-up failure, or an empty list when it is not a settings problem.</summary>

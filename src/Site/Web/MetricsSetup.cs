@@ -45,6 +45,14 @@ public static class MetricsSetup
         {
             return builder;
         }
+        AddOpenTelemetry(services);
+        return builder;
+    }
+
+    // Its own method, so that with metrics off (the default) the OpenTelemetry assemblies are never loaded: the JIT
+    // loads the assemblies a method names when it compiles the method.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void AddOpenTelemetry(IServiceCollection services) =>
         services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService("IdentityTwoFactor.Site"))
             .WithMetrics(metrics => metrics
@@ -53,8 +61,6 @@ public static class MetricsSetup
                 // Every scrape sees the counters as they are (only allowed networks can scrape, so no cache is needed
                 // against floods).
                 .AddPrometheusExporter(o => o.ScrapeResponseCacheDurationMilliseconds = 0));
-        return builder;
-    }
 
     /// <summary>After the forwarded headers (the client address is the real one) and the security headers; before
     /// everything else, so a scrape never reaches the pages, the sessions or the rate limits (the database only through
@@ -68,10 +74,14 @@ public static class MetricsSetup
         // Made now, so the gauge exists from the first scrape.
         _ = app.Services.GetRequiredService<DailyTextsGauge>();
         var options = app.Services.GetRequiredService<IOptions<MetricsOptions>>().Value;
-        app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
-            context.Request.Path == Path && HttpMethods.IsGet(context.Request.Method) && options.Allows(context.Connection.RemoteIpAddress));
+        UseScrapingEndpoint(app, options);
         return app;
     }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static void UseScrapingEndpoint(WebApplication app, MetricsOptions options) =>
+        app.UseOpenTelemetryPrometheusScrapingEndpoint(context =>
+            context.Request.Path == Path && HttpMethods.IsGet(context.Request.Method) && options.Allows(context.Connection.RemoteIpAddress));
 }
 
 /// <summary>The <c>Metrics</c> settings, read by <see cref="MetricsConfiguration"/>.</summary>
