@@ -18,7 +18,7 @@ namespace IdentityTwoFactor.Bench.Micro;
 [MemoryDiagnoser]
 public class LockoutCounterBenchmarks
 {
-    private static readonly DateTime LockEnd = TwoFactorUserManager.LockedUntilUnlocked;
+    private static readonly DateTimeOffset LockEnd = TwoFactorUserManager.LockedUntilUnlocked;
     private string _folder = "";
     private IHost _host = null!;
     private TwoFactorUser _user = null!;
@@ -82,13 +82,13 @@ public class LockoutCounterBenchmarks
     public async Task<FailedAttemptOutcome> CountedFailureNewScope()
     {
         await using var scope = _host.Services.CreateAsyncScope();
-        return await Store(scope).RecordFailedAttemptAsync(_user, int.MaxValue, LockEnd, DateTime.UtcNow, CancellationToken.None);
+        return await Store(scope).RecordFailedAttemptAsync(_user, int.MaxValue, LockEnd, DateTimeOffset.UtcNow, CancellationToken.None);
     }
 
     /// <summary>The statements alone, on one long-lived store.</summary>
     [Benchmark]
     public Task<FailedAttemptOutcome> CountedFailureSharedStore() =>
-        _sharedStore.RecordFailedAttemptAsync(_user, int.MaxValue, LockEnd, DateTime.UtcNow, CancellationToken.None);
+        _sharedStore.RecordFailedAttemptAsync(_user, int.MaxValue, LockEnd, DateTimeOffset.UtcNow, CancellationToken.None);
 
     /// <summary>Three failures with a limit of three (count, count, lock: the third runs both UPDATEs) and the unlock; per call.</summary>
     [Benchmark(OperationsPerInvoke = 4)]
@@ -96,7 +96,7 @@ public class LockoutCounterBenchmarks
     {
         for (var i = 0; i < 3; i++)
         {
-            await _sharedStore.RecordFailedAttemptAsync(_user, 3, LockEnd, DateTime.UtcNow, CancellationToken.None);
+            await _sharedStore.RecordFailedAttemptAsync(_user, 3, LockEnd, DateTimeOffset.UtcNow, CancellationToken.None);
         }
         await _sharedStore.UnlockAsync(_user, CancellationToken.None);
     }

@@ -38,6 +38,11 @@ public static class TwoFactorModel
             b.Property(u => u.LastName).HasMaxLength(100);
             b.Property(u => u.SecurityStamp).HasMaxLength(64);
             b.Property(u => u.ConcurrencyStamp).HasMaxLength(64).IsConcurrencyToken();
+            // Identity's DateTimeOffset, stored as the UTC instant it always was: SQLite compares DateTime text but
+            // cannot compare DateTimeOffset values, and the atomic lockout statements compare the lock end in SQL.
+            b.Property(u => u.LockoutEnd).HasColumnName("LockoutEndUtc")
+                .HasConversion(new Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, DateTime>(
+                    end => end.UtcDateTime, utc => new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc))));
         });
         modelBuilder.Entity<UserCode>(b =>
         {

@@ -48,7 +48,7 @@ public interface IUserLockoutCounterStore<TUser> where TUser : class
     /// <summary>Counts one failed attempt and locks on reaching the limit, atomically. Also used to count a password
     /// attempt <em>before</em> its hash is compared, so parallel guesses cannot outnumber the limit; see
     /// <see cref="ForgiveFailedAttemptAsync"/>.</summary>
-    Task<FailedAttemptOutcome> RecordFailedAttemptAsync(TUser user, int maxFailedAttempts, DateTime lockoutEndUtc, DateTime nowUtc, CancellationToken cancellationToken);
+    Task<FailedAttemptOutcome> RecordFailedAttemptAsync(TUser user, int maxFailedAttempts, DateTimeOffset lockoutEnd, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>Takes back an attempt counted before its password was compared, now that the password proved right.</summary>
     /// <param name="lockedByIt">The attempt's count reached the limit and set the provisional lock
@@ -57,13 +57,13 @@ public interface IUserLockoutCounterStore<TUser> where TUser : class
     /// come) only this attempt is taken back.</param>
     /// <returns>False when the account is locked for good meanwhile: the lock wins and nobody signs in. A provisional
     /// lock set by a parallel attempt does not stop it: that attempt then finds the count below the limit.</returns>
-    Task<bool> ForgiveFailedAttemptAsync(TUser user, bool lockedByIt, bool resetCount, DateTime nowUtc, CancellationToken cancellationToken);
+    Task<bool> ForgiveFailedAttemptAsync(TUser user, bool lockedByIt, bool resetCount, DateTimeOffset now, CancellationToken cancellationToken);
 
     /// <summary>The attempt that set the provisional lock proved wrong: the lock becomes final with
-    /// <paramref name="lockoutEndUtc"/> unless a right password taken back meanwhile brought the count below the limit,
+    /// <paramref name="lockoutEnd"/> unless a right password taken back meanwhile brought the count below the limit,
     /// in which case this failure is counted and the account stays open.</summary>
     /// <returns>True when the account is now locked (by this attempt).</returns>
-    Task<bool> ConfirmLockAsync(TUser user, int maxFailedAttempts, DateTime lockoutEndUtc, CancellationToken cancellationToken);
+    Task<bool> ConfirmLockAsync(TUser user, int maxFailedAttempts, DateTimeOffset lockoutEnd, CancellationToken cancellationToken);
 
     /// <summary>Reads the count and lock end from the database into <paramref name="user"/>.</summary>
     Task ReloadLockoutStateAsync(TUser user, CancellationToken cancellationToken);

@@ -98,7 +98,7 @@ public partial class TwoFactorUserManager
     private async Task<PasswordCheckResult?> CountThenCompareAsync(TwoFactorUser user, string password, bool completesSignIn)
     {
         // The attempt that reaches the limit locks provisionally: it is final only once its password proves wrong.
-        var attempt = await LockoutCounter.RecordFailedAttemptAsync(user, TwoFactor.MaxFailedAccessAttempts, ProvisionalLockEnd, Time.GetUtcNow().UtcDateTime, CancellationToken);
+        var attempt = await LockoutCounter.RecordFailedAttemptAsync(user, TwoFactor.MaxFailedAccessAttempts, ProvisionalLockEnd, Time.GetUtcNow(), CancellationToken);
         if (attempt == FailedAttemptOutcome.AlreadyLocked)
         {
             return null;
@@ -106,7 +106,7 @@ public partial class TwoFactorUserManager
         var lockedByIt = attempt == FailedAttemptOutcome.LockedNow;
         if (await CheckPasswordAsync(user, password))
         {
-            var forgiven = await LockoutCounter.ForgiveFailedAttemptAsync(user, lockedByIt, completesSignIn, Time.GetUtcNow().UtcDateTime, CancellationToken);
+            var forgiven = await LockoutCounter.ForgiveFailedAttemptAsync(user, lockedByIt, completesSignIn, Time.GetUtcNow(), CancellationToken);
             if (lockedByIt)
             {
                 ProvisionalLockSignals.Decided(user.Id);
@@ -116,7 +116,7 @@ public partial class TwoFactorUserManager
         await RecordEventAsync(user, SecurityEventKinds.PasswordFailed);
         if (lockedByIt)
         {
-            var locked = await LockoutCounter.ConfirmLockAsync(user, TwoFactor.MaxFailedAccessAttempts, LockEndFrom(Time.GetUtcNow().UtcDateTime), CancellationToken);
+            var locked = await LockoutCounter.ConfirmLockAsync(user, TwoFactor.MaxFailedAccessAttempts, LockEndFrom(Time.GetUtcNow()), CancellationToken);
             ProvisionalLockSignals.Decided(user.Id);
             if (locked)
             {
@@ -142,7 +142,7 @@ public partial class TwoFactorUserManager
     {
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(user);
-        if (user.LockoutEndUtc == ProvisionalLockEnd && Stopwatch.GetElapsedTime(waitingSince) < ProvisionalLockWait)
+        if (user.LockoutEnd == ProvisionalLockEnd && Stopwatch.GetElapsedTime(waitingSince) < ProvisionalLockWait)
         {
             // One read per wake: woken at once by a decision in this process; otherwise (another instance decides) at
             // the next poll. The state is read after the last wait too, so the answer is never a stale one.
@@ -150,7 +150,7 @@ public partial class TwoFactorUserManager
             {
                 var decided = ProvisionalLockSignals.Next(user.Id);
                 await LockoutCounter.ReloadLockoutStateAsync(user, CancellationToken);
-                if (user.LockoutEndUtc != ProvisionalLockEnd || Stopwatch.GetElapsedTime(waitingSince) >= ProvisionalLockWait)
+                if (user.LockoutEnd != ProvisionalLockEnd || Stopwatch.GetElapsedTime(waitingSince) >= ProvisionalLockWait)
                 {
                     break;
                 }
@@ -184,7 +184,7 @@ public partial class TwoFactorUserManager
         {
             return FailedAttemptOutcome.Counted;
         }
-        var now = Time.GetUtcNow().UtcDateTime;
+        var now = Time.GetUtcNow();
         var outcome = await LockoutCounter.RecordFailedAttemptAsync(user, TwoFactor.MaxFailedAccessAttempts, LockEndFrom(now), now, CancellationToken);
         LastFailedAttempt = outcome;
         if (outcome != FailedAttemptOutcome.AlreadyLocked)
@@ -205,14 +205,14 @@ public partial class TwoFactorUserManager
         return outcome;
     }
 
-    private DateTime LockEndFrom(DateTime now) => TwoFactor.LockoutDuration is { } duration ? now + duration : LockedUntilUnlocked;
+    private DateTimeOffset LockEndFrom(DateTimeOffset now) => TwoFactor.LockoutDuration is { } duration ? now + duration : LockedUntilUnlocked;
 
     /// <summary>Locked while the lock end is in the future, on the injected clock.</summary>
     public override Task<bool> IsLockedOutAsync(TwoFactorUser user)
     {
         ThrowIfDisposed();
         ArgumentNullException.ThrowIfNull(user);
-        return Task.FromResult(user.LockoutEnabled && user.LockoutEndUtc is { } end && end > Time.GetUtcNow().UtcDateTime);
+        return Task.FromResult(user.LockoutEnabled && user.LockoutEnd is { } end && end > Time.GetUtcNow());
     }
 
     /// <summary>Unlocks with a texted unlock code. A wrong code burns it; the lock stays.</summary>
@@ -249,13 +249,13 @@ public partial class TwoFactorUserManager
     }
 
     /// <summary>"Until unlocked": far enough ahead to never pass, small enough for every database's date type.</summary>
-    public static readonly DateTime LockedUntilUnlocked = new(9999, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+    public static readonly DateTimeOffset LockedUntilUnlocked = new(9999, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>The lock end written by the password attempt that reaches the limit, before its hash is compared: locked
     /// for everyone else (Identity included) and recognisable, so a right password arriving meanwhile waits for the answer
     /// instead of being refused. A wrong password makes it final (<see cref="LockedUntilUnlocked"/> or the timed end); a
     /// right one lifts it. A process killed between the two leaves it standing: locked until unlocked (fail closed).</summary>
-    public static readonly DateTime ProvisionalLockEnd = new(9998, 1, 1, 0, 0, 0, DateTimeKind.Utc);
+    public static readonly DateTimeOffset ProvisionalLockEnd = new(9998, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>How long a sign-in waits in all for provisional locks to be decided. One comparison takes well under a
     /// second even on a busy machine, but while many right passwords of one account arrive at once only the limit's worth

@@ -63,7 +63,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         entry.State = EntityState.Modified;
         // Written only by the atomic statements below; writing them here would resurrect stale values.
         entry.Property(u => u.AccessFailedCount).IsModified = false;
-        entry.Property(u => u.LockoutEndUtc).IsModified = false;
+        entry.Property(u => u.LockoutEnd).IsModified = false;
         try
         {
             await Context.SaveChangesAsync(cancellationToken);
@@ -196,17 +196,14 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
     // ---- IUserLockoutStore: every write is an immediate atomic statement --------------------------------
 
     public virtual Task<DateTimeOffset?> GetLockoutEndDateAsync(TwoFactorUser user, CancellationToken cancellationToken)
-        => Get(user, () => user.LockoutEndUtc is { } end
-            ? new DateTimeOffset(DateTime.SpecifyKind(end, DateTimeKind.Utc))
-            : (DateTimeOffset?)null, cancellationToken);
+        => Get(user, () => user.LockoutEnd, cancellationToken);
 
     public virtual async Task SetLockoutEndDateAsync(TwoFactorUser user, DateTimeOffset? lockoutEnd, CancellationToken cancellationToken)
     {
         Guard(user, cancellationToken);
-        DateTime? end = lockoutEnd?.UtcDateTime;
         await Context.Users.Where(u => u.Id == user.Id)
-            .ExecuteUpdateAsync(s => s.SetProperty(u => u.LockoutEndUtc, end), cancellationToken);
-        SetLockoutState(user, user.AccessFailedCount, end);
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.LockoutEnd, lockoutEnd), cancellationToken);
+        SetLockoutState(user, user.AccessFailedCount, lockoutEnd);
     }
 
     public virtual async Task<int> IncrementAccessFailedCountAsync(TwoFactorUser user, CancellationToken cancellationToken)
@@ -214,7 +211,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         Guard(user, cancellationToken);
         await Context.Users.Where(u => u.Id == user.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, u => u.AccessFailedCount + 1), cancellationToken);
-        SetLockoutState(user, await ReadFailedCountAsync(user, cancellationToken), user.LockoutEndUtc);
+        SetLockoutState(user, await ReadFailedCountAsync(user, cancellationToken), user.LockoutEnd);
         return user.AccessFailedCount;
     }
 
@@ -225,7 +222,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         Guard(user, cancellationToken);
         await Context.Users.Where(u => u.Id == user.Id)
             .ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, 0), cancellationToken);
-        SetLockoutState(user, 0, user.LockoutEndUtc);
+        SetLockoutState(user, 0, user.LockoutEnd);
     }
 
     public virtual Task<int> GetAccessFailedCountAsync(TwoFactorUser user, CancellationToken cancellationToken)
@@ -240,7 +237,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
     // ---- IUserLockoutCounterStore ------------------------------------------------------------------------
 
     public virtual async Task<FailedAttemptOutcome> RecordFailedAttemptAsync(
-        TwoFactorUser user, int maxFailedAttempts, DateTime lockoutEndUtc, DateTime nowUtc, CancellationToken cancellationToken)
+        TwoFactorUser user, int maxFailedAttempts, DateTimeOffset lockoutEnd, DateTimeOffset now, CancellationToken cancellationToken)
     {
         Guard(user, cancellationToken);
         var outcome = FailedAttemptOutcome.AlreadyLocked;
@@ -251,10 +248,10 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         var below = maxFailedAttempts - 1;
         var counted = await Context.Users
             .Where(u => u.Id == user.Id
-                && ((u.LockoutEndUtc == null && u.AccessFailedCount < below) || (u.LockoutEndUtc <= nowUtc && below > 0)))
+                && ((u.LockoutEnd == null && u.AccessFailedCount < below) || (u.LockoutEnd <= now && below > 0)))
             .ExecuteUpdateAsync(s => s
-                .SetProperty(u => u.AccessFailedCount, u => u.LockoutEndUtc == null ? u.AccessFailedCount + 1 : 1)
-                .SetProperty(u => u.LockoutEndUtc, (DateTime?)null), cancellationToken);
+                .SetProperty(u => u.AccessFailedCount, u => u.LockoutEnd == null ? u.AccessFailedCount + 1 : 1)
+                .SetProperty(u => u.LockoutEnd, (DateTimeOffset?)null), cancellationToken);
         if (counted == 1)
         {
             outcome = FailedAttemptOutcome.Counted;
@@ -263,10 +260,10 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         {
             var locked = await Context.Users
                 .Where(u => u.Id == user.Id
-                    && ((u.LockoutEndUtc == null && u.AccessFailedCount >= below) || u.LockoutEndUtc <= nowUtc))
+                    && ((u.LockoutEnd == null && u.AccessFailedCount >= below) || u.LockoutEnd <= now))
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(u => u.AccessFailedCount, maxFailedAttempts)
-                    .SetProperty(u => u.LockoutEndUtc, lockoutEndUtc), cancellationToken);
+                    .SetProperty(u => u.LockoutEnd, lockoutEnd), cancellationToken);
             if (locked == 1)
             {
                 outcome = FailedAttemptOutcome.LockedNow;
@@ -277,7 +274,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
     }
 
     public virtual async Task<bool> ForgiveFailedAttemptAsync(
-        TwoFactorUser user, bool lockedByIt, bool resetCount, DateTime nowUtc, CancellationToken cancellationToken)
+        TwoFactorUser user, bool lockedByIt, bool resetCount, DateTimeOffset now, CancellationToken cancellationToken)
     {
         Guard(user, cancellationToken);
         var provisional = TwoFactorUserManager.ProvisionalLockEnd;
@@ -285,10 +282,10 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         if (lockedByIt)
         {
             // The provisional lock this attempt set is its own to lift (unless a texted code unlocked the account meanwhile).
-            changed = await Context.Users.Where(u => u.Id == user.Id && u.LockoutEndUtc == provisional)
+            changed = await Context.Users.Where(u => u.Id == user.Id && u.LockoutEnd == provisional)
                 .ExecuteUpdateAsync(s =>
                 {
-                    s.SetProperty(u => u.LockoutEndUtc, (DateTime?)null);
+                    s.SetProperty(u => u.LockoutEnd, (DateTimeOffset?)null);
                     if (resetCount)
                     {
                         s.SetProperty(u => u.AccessFailedCount, 0);
@@ -304,7 +301,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
             // While the account is open, or locked only provisionally by a parallel attempt still being compared (which
             // then sees the count below the limit and does not make its lock final). A final lock wins.
             changed = await Context.Users
-                .Where(u => u.Id == user.Id && (u.LockoutEndUtc == null || u.LockoutEndUtc <= nowUtc || u.LockoutEndUtc == provisional))
+                .Where(u => u.Id == user.Id && (u.LockoutEnd == null || u.LockoutEnd <= now || u.LockoutEnd == provisional))
                 .ExecuteUpdateAsync(s =>
                 {
                     if (resetCount)
@@ -322,25 +319,25 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
     }
 
     public virtual async Task<bool> ConfirmLockAsync(
-        TwoFactorUser user, int maxFailedAttempts, DateTime lockoutEndUtc, CancellationToken cancellationToken)
+        TwoFactorUser user, int maxFailedAttempts, DateTimeOffset lockoutEnd, CancellationToken cancellationToken)
     {
         Guard(user, cancellationToken);
         var provisional = TwoFactorUserManager.ProvisionalLockEnd;
         // Nobody took an attempt back meanwhile: the count is still at the limit and the lock becomes final. (At one
         // below it, after a second-factor sign-in took back only its own attempt, this failure reaches it again.)
         var locked = await Context.Users
-            .Where(u => u.Id == user.Id && u.LockoutEndUtc == provisional && u.AccessFailedCount >= maxFailedAttempts - 1)
+            .Where(u => u.Id == user.Id && u.LockoutEnd == provisional && u.AccessFailedCount >= maxFailedAttempts - 1)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(u => u.AccessFailedCount, maxFailedAttempts)
-                .SetProperty(u => u.LockoutEndUtc, lockoutEndUtc), cancellationToken);
+                .SetProperty(u => u.LockoutEnd, lockoutEnd), cancellationToken);
         if (locked == 0)
         {
             // A right password in flight reset the count: this failure counts after it, and the account stays open.
             await Context.Users
-                .Where(u => u.Id == user.Id && u.LockoutEndUtc == provisional)
+                .Where(u => u.Id == user.Id && u.LockoutEnd == provisional)
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(u => u.AccessFailedCount, u => u.AccessFailedCount + 1)
-                    .SetProperty(u => u.LockoutEndUtc, (DateTime?)null), cancellationToken);
+                    .SetProperty(u => u.LockoutEnd, (DateTimeOffset?)null), cancellationToken);
         }
         await RefreshLockoutStateAsync(user, cancellationToken);
         return locked == 1;
@@ -355,9 +352,9 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
     private async Task RefreshLockoutStateAsync(TwoFactorUser user, CancellationToken cancellationToken)
     {
         var state = await Context.Users.AsNoTracking().Where(u => u.Id == user.Id)
-            .Select(u => new { u.AccessFailedCount, u.LockoutEndUtc })
+            .Select(u => new { u.AccessFailedCount, u.LockoutEnd })
             .FirstAsync(cancellationToken);
-        SetLockoutState(user, state.AccessFailedCount, state.LockoutEndUtc);
+        SetLockoutState(user, state.AccessFailedCount, state.LockoutEnd);
     }
 
     public virtual async Task UnlockAsync(TwoFactorUser user, CancellationToken cancellationToken)
@@ -366,7 +363,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         await Context.Users.Where(u => u.Id == user.Id)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(u => u.AccessFailedCount, 0)
-                .SetProperty(u => u.LockoutEndUtc, (DateTime?)null), cancellationToken);
+                .SetProperty(u => u.LockoutEnd, (DateTimeOffset?)null), cancellationToken);
         SetLockoutState(user, 0, null);
     }
 
@@ -374,15 +371,15 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
     /// Mirrors what an atomic statement wrote into the in-memory user, also as the tracker's original values, so that
     /// no later SaveChanges on this context (by any code) sees them as changes and writes them back.
     /// </summary>
-    private void SetLockoutState(TwoFactorUser user, int count, DateTime? lockoutEnd)
+    private void SetLockoutState(TwoFactorUser user, int count, DateTimeOffset? lockoutEnd)
     {
         user.AccessFailedCount = count;
-        user.LockoutEndUtc = lockoutEnd;
+        user.LockoutEnd = lockoutEnd;
         var entry = Context.Entry(user);
         if (entry.State != EntityState.Detached)
         {
             entry.Property(u => u.AccessFailedCount).OriginalValue = count;
-            entry.Property(u => u.LockoutEndUtc).OriginalValue = lockoutEnd;
+            entry.Property(u => u.LockoutEnd).OriginalValue = lockoutEnd;
         }
     }
 

@@ -167,7 +167,7 @@ public abstract class AuthenticatorTests : IAsyncLifetime
 
         var reloaded = await _host.ReloadAsync(user);
         Assert.Equal(3, reloaded.AccessFailedCount);
-        Assert.NotNull(reloaded.LockoutEndUtc);
+        Assert.NotNull(reloaded.LockoutEnd);
         var kinds = await EventsAsync(user);
         Assert.Equal(3, kinds.Count(k => k == SecurityEventKinds.AuthenticatorCodeFailed));
         Assert.Single(kinds, k => k == SecurityEventKinds.Locked);
@@ -195,7 +195,7 @@ public abstract class AuthenticatorTests : IAsyncLifetime
         }
 
         var reloaded = await _host.ReloadAsync(user);
-        Assert.Null(reloaded.LockoutEndUtc);
+        Assert.Null(reloaded.LockoutEnd);
         Assert.Equal(0, reloaded.AccessFailedCount);
         Assert.Single(await EventsAsync(user), k => k == SecurityEventKinds.UnlockedWithAuthenticator);
     }
@@ -217,7 +217,7 @@ public abstract class AuthenticatorTests : IAsyncLifetime
 
         await using var check = _host.NewScope();
         var reloaded = await check.LoadAsync(user);
-        Assert.Null(reloaded.LockoutEndUtc);
+        Assert.Null(reloaded.LockoutEnd);
         Assert.True(await check.Users.CheckPasswordAsync(reloaded, "a brand new password"));
         Assert.Contains(SecurityEventKinds.PasswordResetWithAuthenticator, await EventsAsync(user));
     }

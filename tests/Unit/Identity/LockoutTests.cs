@@ -137,7 +137,7 @@ public abstract class LockoutTests : IAsyncLifetime
 
         var after = await _host.ReloadAsync(user);
         Assert.Equal(0, after.AccessFailedCount);
-        Assert.NotNull(after.LockoutEndUtc); // Identity's contract: the count only; the lock is the lock end date's business.
+        Assert.NotNull(after.LockoutEnd); // Identity's contract: the count only; the lock is the lock end date's business.
     }
 
     [Fact]
@@ -172,7 +172,7 @@ public abstract class LockoutTests : IAsyncLifetime
         Assert.Equal(UnlockResult.Unlocked, await scope.Users.UnlockWithCodeAsync(loaded, code));
 
         var after = await _host.ReloadAsync(user);
-        Assert.Null(after.LockoutEndUtc);
+        Assert.Null(after.LockoutEnd);
         Assert.Equal(0, after.AccessFailedCount);
         Assert.False(await scope.Users.IsLockedOutAsync(after));
         Assert.Equal(FailedAttemptOutcome.Counted, (await FailAsync(user, 1))[0]);
@@ -225,7 +225,7 @@ public abstract class LockoutTests : IAsyncLifetime
         }
         var after = await _host.ReloadAsync(user);
         Assert.Equal(3, after.AccessFailedCount);
-        Assert.NotNull(after.LockoutEndUtc);
+        Assert.NotNull(after.LockoutEnd);
     }
 
     [Fact]
@@ -240,7 +240,7 @@ public abstract class LockoutTests : IAsyncLifetime
         Assert.True((await scope.Users.ResetPasswordAsync(loaded, code, "a new long passphrase")).Succeeded);
 
         var after = await _host.ReloadAsync(user);
-        Assert.Null(after.LockoutEndUtc);
+        Assert.Null(after.LockoutEnd);
         Assert.Equal(0, after.AccessFailedCount);
     }
 
@@ -281,7 +281,7 @@ public abstract class LockoutTests : IAsyncLifetime
         Assert.False(await Counter(wrong).ConfirmLockAsync(wrongUser, 3, TwoFactorUserManager.LockedUntilUnlocked, default));
 
         var after = await _host.ReloadAsync(user);
-        Assert.Null(after.LockoutEndUtc);
+        Assert.Null(after.LockoutEnd);
         Assert.Equal(1, after.AccessFailedCount);
     }
 
@@ -304,7 +304,7 @@ public abstract class LockoutTests : IAsyncLifetime
         Assert.False(await Counter(right).ForgiveFailedAttemptAsync(rightUser, lockedByIt: false, resetCount: true, now, default));
 
         var after = await _host.ReloadAsync(user);
-        Assert.Equal(TwoFactorUserManager.LockedUntilUnlocked, after.LockoutEndUtc);
+        Assert.Equal(TwoFactorUserManager.LockedUntilUnlocked, after.LockoutEnd);
         Assert.Equal(3, after.AccessFailedCount);
     }
 

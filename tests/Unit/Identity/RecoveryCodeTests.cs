@@ -164,7 +164,7 @@ public abstract class RecoveryCodeTests : IAsyncLifetime
 
         var reloaded = await _host.ReloadAsync(user);
         Assert.Equal(3, reloaded.AccessFailedCount);
-        Assert.NotNull(reloaded.LockoutEndUtc);
+        Assert.NotNull(reloaded.LockoutEnd);
         await using var check = _host.NewScope();
         var kinds = await check.Db.SecurityEvents.Where(e => e.UserId == user.Id).Select(e => e.Kind).ToListAsync();
         Assert.Equal(3, kinds.Count(k => k == SecurityEventKinds.RecoveryCodeFailed));
@@ -208,7 +208,7 @@ public abstract class RecoveryCodeTests : IAsyncLifetime
         }
 
         var reloaded = await _host.ReloadAsync(user);
-        Assert.Null(reloaded.LockoutEndUtc);
+        Assert.Null(reloaded.LockoutEnd);
         Assert.Equal(0, reloaded.AccessFailedCount);
         Assert.Equal(9, await CountAsync(user));
         await LockAsync(user);

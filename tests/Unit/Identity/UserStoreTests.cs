@@ -50,7 +50,7 @@ public abstract class UserStoreTests : IAsyncLifetime
         Assert.False(loaded.TwoFactorEnabled);
         Assert.True(loaded.LockoutEnabled);
         Assert.Equal(0, loaded.AccessFailedCount);
-        Assert.Null(loaded.LockoutEndUtc);
+        Assert.Null(loaded.LockoutEnd);
         Assert.False(string.IsNullOrEmpty(loaded.SecurityStamp));
         Assert.StartsWith("AQAAAA", loaded.PasswordHash, StringComparison.Ordinal); // Identity v3 PBKDF2 format
         Assert.DoesNotContain(IdentityHost.Password, loaded.PasswordHash, StringComparison.Ordinal);
@@ -193,7 +193,7 @@ public abstract class UserStoreTests : IAsyncLifetime
         await lockout.ResetAccessFailedCountAsync(loaded, default);
         var after = await _host.ReloadAsync(user);
         Assert.Equal(0, after.AccessFailedCount);
-        Assert.Null(after.LockoutEndUtc);
+        Assert.Null(after.LockoutEnd);
     }
 
     [Fact]

@@ -106,7 +106,7 @@ public sealed class AccountTakeoverTests : IAsyncLifetime
         // The right password is not even checked any more.
         Assert.Equal("/unlock", (await owner.LogInAsync(email, Password)).Headers.Location?.OriginalString);
         var user = await _site.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == email));
-        Assert.NotNull(user.LockoutEndUtc);
+        Assert.NotNull(user.LockoutEnd);
         Assert.Equal(3, user.AccessFailedCount);
         Assert.Equal(hashBefore, user.PasswordHash);
         Assert.False(user.TwoFactorEnabled);

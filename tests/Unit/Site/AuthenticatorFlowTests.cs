@@ -119,7 +119,7 @@ public sealed partial class AuthenticatorFlowTests : IAsyncLifetime
         {
             await client.LogInAsync(email, "wrong password");
         }
-        Assert.NotNull((await UserAsync(email)).LockoutEndUtc);
+        Assert.NotNull((await UserAsync(email)).LockoutEnd);
         _site.Clock.Advance(Totp.Step);
 
         // Signing in: refused before the code is tried (so it is not spent).
@@ -129,7 +129,7 @@ public sealed partial class AuthenticatorFlowTests : IAsyncLifetime
         var unlocked = await client.PostFormAsync("/unlock?with=app",
             [new("Input.Email", email), new("Input.Code", Rfc6238.Code(key, _site.Clock.GetUtcNow()))], "/unlock?handler=App&with=app");
         Assert.Equal("/login", unlocked.Headers.Location?.OriginalString);
-        Assert.Null((await UserAsync(email)).LockoutEndUtc);
+        Assert.Null((await UserAsync(email)).LockoutEnd);
 
         for (var i = 0; i < 3; i++)
         {
@@ -141,7 +141,7 @@ public sealed partial class AuthenticatorFlowTests : IAsyncLifetime
              new("Input.NewPassword", NewPassword), new("Input.ConfirmPassword", NewPassword)], "/reset-password?handler=App");
 
         Assert.Equal("/login", reset.Headers.Location?.OriginalString);
-        Assert.Null((await UserAsync(email)).LockoutEndUtc);
+        Assert.Null((await UserAsync(email)).LockoutEnd);
         Assert.Equal("/login/code?with=app", (await client.LogInAsync(email, NewPassword)).Headers.Location?.OriginalString);
         var kinds = await EventsAsync(email);
         Assert.Contains(SecurityEventKinds.UnlockedWithAuthenticator, kinds);

@@ -471,7 +471,7 @@ public sealed partial class BadInputTests(BadInputTests.SeededSite fixture) : IC
             var (users, codes, _) = Parts(await Site.SnapshotAsync());
             Assert.Equal(2, users.Count);
             Assert.Equal(2, codes.Count); // the unlock code and the password-reset code
-            Assert.Contains(users, u => u.Contains(LockedEmail, StringComparison.Ordinal) && !u.Contains("\"LockoutEndUtc\":null", StringComparison.Ordinal));
+            Assert.Contains(users, u => u.Contains(LockedEmail, StringComparison.Ordinal) && !u.Contains("\"LockoutEnd\":null", StringComparison.Ordinal));
             Seeded = users;
         }
 

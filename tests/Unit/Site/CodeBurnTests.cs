@@ -161,8 +161,8 @@ public sealed class CodeBurnTests : IAsyncLifetime
             [new("Input.Email", email), new("Input.Code", code), new("Input.NewPassword", "a fresh long passphrase"), new("Input.ConfirmPassword", "a fresh long passphrase")],
             "/reset-password?handler=Reset");
 
-    private Task<DateTime?> LockEndAsync(string email, SiteFactory? site = null) =>
-        (site ?? _site).WithDbAsync(db => db.Users.AsNoTracking().Where(u => u.Email == email).Select(u => u.LockoutEndUtc).SingleAsync());
+    private Task<DateTimeOffset?> LockEndAsync(string email, SiteFactory? site = null) =>
+        (site ?? _site).WithDbAsync(db => db.Users.AsNoTracking().Where(u => u.Email == email).Select(u => u.LockoutEnd).SingleAsync());
 
     private static string WrongFor(string code, int salt = 0)
     {

@@ -65,7 +65,7 @@ public abstract class LockoutRaceTests(DatabaseKind database) : IAsyncLifetime
 
             var signedIn = answers.Count(a => a == "/");
             var user = await _site.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == email));
-            var locked = user.LockoutEndUtc is not null;
+            var locked = user.LockoutEnd is not null;
             var compared = _hasher.Verifications;
             // One attempt was left: the first to claim it decides. A wrong one locks before anyone else compares; the
             // right one signs in, and only then do the wrong ones still in flight count again from zero (at most the
@@ -112,7 +112,7 @@ public abstract class LockoutRaceTests(DatabaseKind database) : IAsyncLifetime
 
             Assert.All(answers, a => Assert.Equal("/", a));
             var user = await _site.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == email));
-            Assert.Null(user.LockoutEndUtc);
+            Assert.Null(user.LockoutEnd);
             Assert.Equal(0, user.AccessFailedCount);
             foreach (var c in clients)
             {

@@ -26,7 +26,7 @@ public sealed class ParallelAttackTests : IAsyncLifetime
         Assert.Single(_site.RingCentral.Messages, m => m.To == Phone && m.Text.Contains("to unlock your account", StringComparison.Ordinal));
         var user = await _site.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == email));
         Assert.Equal(3, user.AccessFailedCount);
-        Assert.NotNull(user.LockoutEndUtc);
+        Assert.NotNull(user.LockoutEnd);
         Assert.Equal(1, statuses.Count(s => s.Headers.Location?.OriginalString == "/unlock" && s.LockedNow));
     }
 
@@ -46,7 +46,7 @@ public sealed class ParallelAttackTests : IAsyncLifetime
         Assert.Single(pages, p => p.Contains("Your account is unlocked. Please log in."));
         Assert.All(pages.Where(p => !p.Contains("Your account is unlocked. Please log in.")),
             p => Assert.True(p.Contains("Please login.") || p.Contains(Pages.SmsMessages.InvalidCode), string.Join(" | ", p)));
-        Assert.Null((await _site.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == email))).LockoutEndUtc);
+        Assert.Null((await _site.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == email))).LockoutEnd);
     }
 
     [Fact]

@@ -48,7 +48,7 @@ public sealed class ProviderFaultTests
         Assert.DoesNotContain("Something went wrong", page, StringComparison.Ordinal);
         var user = await site.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == email));
         Assert.Equal(3, user.AccessFailedCount);
-        Assert.NotNull(user.LockoutEndUtc);
+        Assert.NotNull(user.LockoutEnd);
         Assert.Equal(0, await site.WithDbAsync(db => db.UserCodes.CountAsync()));
 
         await site.RingCentral.StartAsync();

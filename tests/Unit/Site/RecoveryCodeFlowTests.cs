@@ -61,7 +61,7 @@ public sealed class RecoveryCodeFlowTests : IAsyncLifetime
 
         var user = await _site.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == email));
         Assert.Equal(3, user.AccessFailedCount);
-        Assert.NotNull(user.LockoutEndUtc);
+        Assert.NotNull(user.LockoutEnd);
         Assert.Equal(texts + 1, _site.RingCentral.Messages.Count);
         Assert.Contains("to unlock your account", _site.RingCentral.Messages[^1].Text, StringComparison.Ordinal);
         Assert.Equal(10, await CountAsync(email));
@@ -108,7 +108,7 @@ public sealed class RecoveryCodeFlowTests : IAsyncLifetime
         var locking = await client.PostFormAsync("/login/code?with=recovery-code", [new("Input.RecoveryCode", "ABCDE-23457")], "/login/code?handler=Recovery&with=recovery-code");
 
         Assert.Equal("/unlock", locking.Headers.Location?.OriginalString);
-        Assert.NotNull((await _site.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == email))).LockoutEndUtc);
+        Assert.NotNull((await _site.WithDbAsync(db => db.Users.AsNoTracking().SingleAsync(u => u.Email == email))).LockoutEnd);
         // Locked: a right code is not spent on signing in (it can still unlock).
         await client.LogInAsync(email, Password);
         Assert.Equal(10, await CountAsync(email));

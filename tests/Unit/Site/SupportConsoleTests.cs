@@ -76,7 +76,7 @@ public sealed partial class SupportConsoleTests : IAsyncLifetime
         Assert.Contains("Your password is not right. Nothing was done.", await otherPassword.Content.ReadAsStringAsync(), StringComparison.Ordinal);
         Assert.Equal(HttpStatusCode.BadRequest, withoutToken.StatusCode);
         var callerRow = await UserAsync(callerId);
-        Assert.NotNull(callerRow.LockoutEndUtc);
+        Assert.NotNull(callerRow.LockoutEnd);
         Assert.Equal(3, callerRow.AccessFailedCount);
         Assert.Equal(1, (await UserAsync(agentId)).AccessFailedCount); // the wrong password counts toward the agent's lock
         Assert.DoesNotContain(SecurityEventKinds.UnlockedBySupport, await KindsAsync(callerId));
@@ -95,8 +95,8 @@ public sealed partial class SupportConsoleTests : IAsyncLifetime
         var third = await PostActionAsync(agent, callerId, "Unlock", "wrong three");
 
         Assert.Equal("/unlock", third.Headers.Location?.OriginalString);
-        Assert.NotNull((await UserAsync(agentId)).LockoutEndUtc);
-        Assert.NotNull((await UserAsync(callerId)).LockoutEndUtc);
+        Assert.NotNull((await UserAsync(agentId)).LockoutEnd);
+        Assert.NotNull((await UserAsync(callerId)).LockoutEnd);
         // Signed out: the console is gone for that browser.
         Assert.Equal(HttpStatusCode.NotFound, (await agent.Client.Http.GetAsync(new Uri("/support", UriKind.Relative))).StatusCode);
     }
@@ -114,7 +114,7 @@ public sealed partial class SupportConsoleTests : IAsyncLifetime
         var page = await agent.Client.FollowAsync(unlocked);
         Assert.Contains("The account is unlocked", string.Join(" ", FormClient.Flashes(page)), StringComparison.Ordinal);
         var row = await UserAsync(callerId);
-        Assert.Null(row.LockoutEndUtc);
+        Assert.Null(row.LockoutEnd);
         Assert.Equal(0, row.AccessFailedCount);
         Assert.Equal(0, await _site.WithDbAsync(db => db.UserCodes.CountAsync(c => c.UserId == callerId && c.Purpose == CodePurposes.Unlock)));
         Assert.Contains(SecurityEventKinds.UnlockedBySupport, await KindsAsync(callerId));
@@ -363,7 +363,7 @@ public sealed partial class SupportConsoleTests : IAsyncLifetime
         {
             await caller.Client.LogInAsync(caller.Email, "not the password " + i);
         }
-        Assert.NotNull((await UserAsync(id)).LockoutEndUtc);
+        Assert.NotNull((await UserAsync(id)).LockoutEnd);
         return (caller, id);
     }
 

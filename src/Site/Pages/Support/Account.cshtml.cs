@@ -111,9 +111,9 @@ public class AccountModel(TwoFactorUserManager users, TwoFactorSignInManager sig
     /// <summary>How the lock reads to an agent.</summary>
     public string LockState => !IsLocked
         ? "Not locked"
-        : Subject.LockoutEndUtc >= TwoFactorUserManager.ProvisionalLockEnd
+        : Subject.LockoutEnd >= TwoFactorUserManager.ProvisionalLockEnd
             ? "Locked until unlocked"
-            : "Locked until " + Subject.LockoutEndUtc?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
+            : "Locked until " + Subject.LockoutEnd?.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture) + " UTC";
 
     public sealed class InputModel
     {
