@@ -12,7 +12,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
     public partial class PostgresSiteDbContextModel
     {
         private PostgresSiteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("d6cfe02f-0922-44cd-b93d-3bc041495039"), entityTypeCount: 10)
+            : base(skipDetectChanges: false, modelId: new Guid("4da5ecf2-cb80-440a-8e27-ce8f6b6a21e8"), entityTypeCount: 10)
         {
         }
 

@@ -11,7 +11,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
     public partial class SiteDbContextModel
     {
         private SiteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("4a85df36-411c-4569-ae6b-f853918110be"), entityTypeCount: 10)
+            : base(skipDetectChanges: false, modelId: new Guid("12ecd4eb-9707-4d92-a94c-836b4d9a2631"), entityTypeCount: 10)
         {
         }
 
