@@ -238,11 +238,7 @@ internal sealed partial class SqliteWriteGate(TimeSpan maxWait, ILogger<SqliteWr
         {
             Interlocked.Decrement(ref _waiting);
         }
-        if (!gated)
-        {
-            WaitedTooLong();
-        }
-        _held.AddOrUpdate(connection, new Lease(kind, gated));
+        Hold(connection, kind, gated);
     }
 
     private async ValueTask EnterAsync(DbConnection connection, LeaseKind kind, CancellationToken cancellationToken)
@@ -261,9 +257,16 @@ internal sealed partial class SqliteWriteGate(TimeSpan maxWait, ILogger<SqliteWr
         {
             Interlocked.Decrement(ref _waiting);
         }
+        Hold(connection, kind, gated);
+    }
+
+    /// <summary>Records what the connection now holds; a writer that waited <c>maxWait</c> in vain goes on without the
+    /// gate, and says so once.</summary>
+    private void Hold(DbConnection connection, LeaseKind kind, bool gated)
+    {
         if (!gated)
         {
-            WaitedTooLong();
+            WaitedTooLong(logger, maxWait.TotalSeconds);
         }
         _held.AddOrUpdate(connection, new Lease(kind, gated));
     }
@@ -293,8 +296,6 @@ internal sealed partial class SqliteWriteGate(TimeSpan maxWait, ILogger<SqliteWr
             _gate.Release();
         }
     }
-
-    private void WaitedTooLong() => WaitedTooLong(logger, maxWait.TotalSeconds);
 
     [LoggerMessage(EventId = 5020, Level = LogLevel.Warning,
         Message = "A SQLite write waited {Seconds} s (Database:CommandTimeout) for the writes queued before it and goes on without the queue")]
