@@ -286,14 +286,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
                 .ExecuteUpdateAsync(s =>
                 {
                     s.SetProperty(u => u.LockoutEnd, (DateTimeOffset?)null);
-                    if (resetCount)
-                    {
-                        s.SetProperty(u => u.AccessFailedCount, 0);
-                    }
-                    else
-                    {
-                        s.SetProperty(u => u.AccessFailedCount, u => u.AccessFailedCount > 0 ? u.AccessFailedCount - 1 : 0);
-                    }
+                    TakeBack(s);
                 }, cancellationToken);
         }
         if (changed == 0)
@@ -302,20 +295,23 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
             // then sees the count below the limit and does not make its lock final). A final lock wins.
             changed = await Context.Users
                 .Where(u => u.Id == user.Id && (u.LockoutEnd == null || u.LockoutEnd <= now || u.LockoutEnd == provisional))
-                .ExecuteUpdateAsync(s =>
-                {
-                    if (resetCount)
-                    {
-                        s.SetProperty(u => u.AccessFailedCount, 0);
-                    }
-                    else
-                    {
-                        s.SetProperty(u => u.AccessFailedCount, u => u.AccessFailedCount > 0 ? u.AccessFailedCount - 1 : 0);
-                    }
-                }, cancellationToken);
+                .ExecuteUpdateAsync(TakeBack, cancellationToken);
         }
         await RefreshLockoutStateAsync(user, cancellationToken);
         return changed == 1;
+
+        // The count this attempt added is taken back, or the whole count when the sign-in is complete.
+        void TakeBack(Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<TwoFactorUser> s)
+        {
+            if (resetCount)
+            {
+                s.SetProperty(u => u.AccessFailedCount, 0);
+            }
+            else
+            {
+                s.SetProperty(u => u.AccessFailedCount, u => u.AccessFailedCount > 0 ? u.AccessFailedCount - 1 : 0);
+            }
+        }
     }
 
     public virtual async Task<bool> ConfirmLockAsync(
