@@ -44,7 +44,11 @@ public class LockoutCounterBenchmarks
         builder.Services.AddSingleton<ISmsSender, DevelopmentOutbox>();
         builder.Services.AddDbContext<SiteDbContext>(o => o.UseSqlite($"Data Source={Path.Combine(_folder, "site.db")}"));
         builder.Services.Configure<PasswordHasherOptions>(o => o.IterationCount = 1000);
-        builder.Services.AddIdentityCore<TwoFactorUser>(o => o.User.RequireUniqueEmail = true).AddSmsTwoFactor<SiteDbContext>();
+        builder.Services.AddIdentityCore<TwoFactorUser>(o =>
+        {
+            o.Stores.SchemaVersion = SiteDbContext.IdentitySchema;
+            o.User.RequireUniqueEmail = true;
+        }).AddSmsTwoFactor<SiteDbContext>();
         _host = builder.Build();
         await _host.StartAsync();
 

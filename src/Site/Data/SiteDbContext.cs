@@ -1,17 +1,21 @@
 using IdentityTwoFactor.Identity;
 using IdentityTwoFactor.Identity.Sessions;
 using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace IdentityTwoFactor.Data;
 
 /// <summary>
-/// The site's database: users, their codes, the SMS budget and the Data Protection keys (shared by every instance, so
-/// cookies and antiforgery tokens made by one are accepted by another). Table and column names are plain and the
-/// atomic statements are portable. This type carries the SQLite migrations; <see cref="PostgresSiteDbContext"/>
-/// carries PostgreSQL's.
+/// The site's database: an ASP.NET Identity user context (users, claims, logins, authentication tokens and passkeys, at
+/// Identity's schema version 3), plus the users' codes, the SMS budget, sessions and the Data Protection keys (shared by
+/// every instance, so cookies and antiforgery tokens made by one are accepted by another). Table and column names are
+/// plain and the atomic statements are portable. This type carries the SQLite migrations;
+/// <see cref="PostgresSiteDbContext"/> carries PostgreSQL's.
 /// </summary>
-public class SiteDbContext : DbContext, ITwoFactorDbContext, IDataProtectionKeyContext
+public class SiteDbContext : IdentityUserContext<TwoFactorUser>, ITwoFactorDbContext, IDataProtectionKeyContext
 {
     public SiteDbContext(DbContextOptions<SiteDbContext> options) : base(options)
     {
@@ -21,7 +25,6 @@ public class SiteDbContext : DbContext, ITwoFactorDbContext, IDataProtectionKeyC
     {
     }
 
-    public DbSet<TwoFactorUser> Users => Set<TwoFactorUser>();
     public DbSet<UserCode> UserCodes => Set<UserCode>();
     public DbSet<SendBudget> SendBudgets => Set<SendBudget>();
     public DbSet<SecurityEvent> SecurityEvents => Set<SecurityEvent>();
@@ -32,12 +35,43 @@ public class SiteDbContext : DbContext, ITwoFactorDbContext, IDataProtectionKeyC
     public DbSet<AuthenticatorKey> AuthenticatorKeys => Set<AuthenticatorKey>();
     public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
-    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    /// <summary>The Identity schema the migrations and the compiled models are made for. Identity's context reads its
+    /// version from the host's <see cref="IdentityOptions"/>; the site's Identity setup sets this one, and a context made
+    /// without the site's services (the design-time tools, a test, the support command) gets it from
+    /// <see cref="OnConfiguring"/>, so every path builds the same model.</summary>
+    public static readonly Version IdentitySchema = IdentitySchemaVersions.Version3;
+
+    private static readonly IServiceProvider IdentitySchemaServices = new ServiceCollection()
+        .Configure<IdentityOptions>(o => o.Stores.SchemaVersion = IdentitySchema)
+        .BuildServiceProvider();
+
+    protected override void OnConfiguring(DbContextOptionsBuilder optionsBuilder)
     {
-        base.OnModelCreating(modelBuilder);
-        modelBuilder.ApplyTwoFactorModel();
-        modelBuilder.ApplyServerSessionModel();
-        modelBuilder.Entity<DataProtectionKey>().ToTable("DataProtectionKeys");
+        var core = optionsBuilder.Options.FindExtension<Microsoft.EntityFrameworkCore.Infrastructure.CoreOptionsExtension>();
+        if (core?.ApplicationServiceProvider is null)
+        {
+            optionsBuilder.UseApplicationServiceProvider(IdentitySchemaServices);
+        }
+    }
+
+    protected override void OnModelCreating(ModelBuilder builder)
+    {
+        base.OnModelCreating(builder);
+        if (builder.Model.FindEntityType(typeof(IdentityUserPasskey<string>)) is null)
+        {
+            // Identity built an older schema (no passkeys) because the host's IdentityOptions asked for it: the
+            // migrations and compiled models would not match, so say which setting instead of failing on a query later.
+            throw new InvalidOperationException(
+                $"SiteDbContext is made for Identity schema version {IdentitySchema}: set IdentityOptions.Stores.SchemaVersion = SiteDbContext.IdentitySchema in AddIdentityCore's options.");
+        }
+        // Identity's own tables under the site's plain names (Identity's default is AspNet*).
+        builder.Entity<IdentityUserClaim<string>>().ToTable("UserClaims");
+        builder.Entity<IdentityUserLogin<string>>().ToTable("UserLogins");
+        builder.Entity<IdentityUserToken<string>>().ToTable("UserTokens");
+        builder.Entity<IdentityUserPasskey<string>>().ToTable("UserPasskeys");
+        builder.ApplyTwoFactorModel();
+        builder.ApplyServerSessionModel();
+        builder.Entity<DataProtectionKey>().ToTable("DataProtectionKeys");
     }
 }
 

@@ -31,8 +31,10 @@ public static class TwoFactorModel
             b.Property(u => u.NormalizedUserName).HasMaxLength(256);
             b.Property(u => u.Email).HasMaxLength(256);
             b.Property(u => u.NormalizedEmail).HasMaxLength(256);
-            b.HasIndex(u => u.NormalizedEmail).IsUnique();
-            b.HasIndex(u => u.NormalizedUserName).IsUnique();
+            // The site's names, not Identity's EmailIndex/UserNameIndex: the indexes predate the Identity context. Emails are
+            // unique on this site (one account per address, checked again by this index under parallel signups).
+            b.HasIndex(u => u.NormalizedEmail).IsUnique().HasDatabaseName("IX_Users_NormalizedEmail");
+            b.HasIndex(u => u.NormalizedUserName).IsUnique().HasDatabaseName("IX_Users_NormalizedUserName");
             b.Property(u => u.PhoneNumber).HasMaxLength(16);
             b.Property(u => u.FirstName).HasMaxLength(100);
             b.Property(u => u.LastName).HasMaxLength(100);

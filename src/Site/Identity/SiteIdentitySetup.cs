@@ -20,6 +20,8 @@ public static class SiteIdentitySetup
             .ValidateOnStart();
         services.AddIdentityCore<TwoFactorUser>(options =>
             {
+                // The schema the site's migrations and compiled models are made for (see SiteDbContext.IdentitySchema).
+                options.Stores.SchemaVersion = SiteDbContext.IdentitySchema;
                 options.User.RequireUniqueEmail = true;
                 options.User.AllowedUserNameCharacters = "";
                 options.Password.RequireDigit = false;

@@ -96,6 +96,7 @@ public sealed class IdentityHost : IAsyncDisposable
         builder.Services.AddIdentityCore<TwoFactorUser>(o =>
             {
                 // The site's NIST-style policy: length only.
+                o.Stores.SchemaVersion = SiteDbContext.IdentitySchema;
                 o.User.RequireUniqueEmail = true;
                 o.Password.RequireDigit = false;
                 o.Password.RequireUppercase = false;
