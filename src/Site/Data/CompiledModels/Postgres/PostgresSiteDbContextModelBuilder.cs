@@ -12,7 +12,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
     public partial class PostgresSiteDbContextModel
     {
         private PostgresSiteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("4da5ecf2-cb80-440a-8e27-ce8f6b6a21e8"), entityTypeCount: 10)
+            : base(skipDetectChanges: false, modelId: new Guid("201146ad-cad1-4167-9615-8bd7619faa19"), entityTypeCount: 15)
         {
         }
 
@@ -28,6 +28,11 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
             var userCode = UserCodeEntityType.Create(this);
             var userRole = UserRoleEntityType.Create(this);
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
+            var identityPasskeyData = IdentityPasskeyDataEntityType.Create(this);
+            var identityUserClaim = IdentityUserClaimEntityType.Create(this);
+            var identityUserLogin = IdentityUserLoginEntityType.Create(this);
+            var identityUserPasskey = IdentityUserPasskeyEntityType.Create(this);
+            var identityUserToken = IdentityUserTokenEntityType.Create(this);
 
             AuthenticatorKeyEntityType.CreateForeignKey1(authenticatorKey, twoFactorUser);
             CodeGuessEntityType.CreateForeignKey1(codeGuess, twoFactorUser);
@@ -36,6 +41,11 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
             UserSessionEntityType.CreateForeignKey1(userSession, twoFactorUser);
             UserCodeEntityType.CreateForeignKey1(userCode, twoFactorUser);
             UserRoleEntityType.CreateForeignKey1(userRole, twoFactorUser);
+            IdentityPasskeyDataEntityType.CreateForeignKey1(identityPasskeyData, identityUserPasskey);
+            IdentityUserClaimEntityType.CreateForeignKey1(identityUserClaim, twoFactorUser);
+            IdentityUserLoginEntityType.CreateForeignKey1(identityUserLogin, twoFactorUser);
+            IdentityUserPasskeyEntityType.CreateForeignKey1(identityUserPasskey, twoFactorUser);
+            IdentityUserTokenEntityType.CreateForeignKey1(identityUserToken, twoFactorUser);
 
             AuthenticatorKeyEntityType.CreateAnnotations(authenticatorKey);
             CodeGuessEntityType.CreateAnnotations(codeGuess);
@@ -47,6 +57,11 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
             UserCodeEntityType.CreateAnnotations(userCode);
             UserRoleEntityType.CreateAnnotations(userRole);
             DataProtectionKeyEntityType.CreateAnnotations(dataProtectionKey);
+            IdentityPasskeyDataEntityType.CreateAnnotations(identityPasskeyData);
+            IdentityUserClaimEntityType.CreateAnnotations(identityUserClaim);
+            IdentityUserLoginEntityType.CreateAnnotations(identityUserLogin);
+            IdentityUserPasskeyEntityType.CreateAnnotations(identityUserPasskey);
+            IdentityUserTokenEntityType.CreateAnnotations(identityUserToken);
 
             AddAnnotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn);
             AddAnnotation("ProductVersion", "10.0.15");

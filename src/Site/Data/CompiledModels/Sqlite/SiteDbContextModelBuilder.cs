@@ -11,7 +11,7 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
     public partial class SiteDbContextModel
     {
         private SiteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("12ecd4eb-9707-4d92-a94c-836b4d9a2631"), entityTypeCount: 10)
+            : base(skipDetectChanges: false, modelId: new Guid("b8d0e282-0fe7-46c5-87ea-084f8a9d9ef1"), entityTypeCount: 15)
         {
         }
 
@@ -27,6 +27,11 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
             var userCode = UserCodeEntityType.Create(this);
             var userRole = UserRoleEntityType.Create(this);
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
+            var identityPasskeyData = IdentityPasskeyDataEntityType.Create(this);
+            var identityUserClaim = IdentityUserClaimEntityType.Create(this);
+            var identityUserLogin = IdentityUserLoginEntityType.Create(this);
+            var identityUserPasskey = IdentityUserPasskeyEntityType.Create(this);
+            var identityUserToken = IdentityUserTokenEntityType.Create(this);
 
             AuthenticatorKeyEntityType.CreateForeignKey1(authenticatorKey, twoFactorUser);
             CodeGuessEntityType.CreateForeignKey1(codeGuess, twoFactorUser);
@@ -35,6 +40,11 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
             UserSessionEntityType.CreateForeignKey1(userSession, twoFactorUser);
             UserCodeEntityType.CreateForeignKey1(userCode, twoFactorUser);
             UserRoleEntityType.CreateForeignKey1(userRole, twoFactorUser);
+            IdentityPasskeyDataEntityType.CreateForeignKey1(identityPasskeyData, identityUserPasskey);
+            IdentityUserClaimEntityType.CreateForeignKey1(identityUserClaim, twoFactorUser);
+            IdentityUserLoginEntityType.CreateForeignKey1(identityUserLogin, twoFactorUser);
+            IdentityUserPasskeyEntityType.CreateForeignKey1(identityUserPasskey, twoFactorUser);
+            IdentityUserTokenEntityType.CreateForeignKey1(identityUserToken, twoFactorUser);
 
             AuthenticatorKeyEntityType.CreateAnnotations(authenticatorKey);
             CodeGuessEntityType.CreateAnnotations(codeGuess);
@@ -46,6 +56,11 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
             UserCodeEntityType.CreateAnnotations(userCode);
             UserRoleEntityType.CreateAnnotations(userRole);
             DataProtectionKeyEntityType.CreateAnnotations(dataProtectionKey);
+            IdentityPasskeyDataEntityType.CreateAnnotations(identityPasskeyData);
+            IdentityUserClaimEntityType.CreateAnnotations(identityUserClaim);
+            IdentityUserLoginEntityType.CreateAnnotations(identityUserLogin);
+            IdentityUserPasskeyEntityType.CreateAnnotations(identityUserPasskey);
+            IdentityUserTokenEntityType.CreateAnnotations(identityUserToken);
 
             AddAnnotation("ProductVersion", "10.0.15");
         }

@@ -171,10 +171,12 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
             var index = runtimeEntityType.AddIndex(
                 new[] { normalizedEmail },
                 unique: true);
+            index.AddAnnotation("Relational:Name", "IX_Users_NormalizedEmail");
 
             var index0 = runtimeEntityType.AddIndex(
                 new[] { normalizedUserName },
                 unique: true);
+            index0.AddAnnotation("Relational:Name", "IX_Users_NormalizedUserName");
 
             return runtimeEntityType;
         }
