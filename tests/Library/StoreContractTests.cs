@@ -930,6 +930,40 @@ public abstract class StoreContractTests<TUser, TContext, TKey>
     [Theory]
     [InlineData(DatabaseKind.Sqlite)]
     [InlineData(DatabaseKind.PostgreSql)]
+    public async Task ParallelNewCodesForOnePurposeAllSucceedAndLeaveOneLiveCode(DatabaseKind engine)
+    {
+        // Two resends of one form at once: each deletes the old code and inserts its own. On PostgreSQL both deletes can
+        // see nothing to delete and both inserts meet at the unique (user, purpose) index; the loser must try again, not
+        // turn a double click into an error page.
+        const int parallel = 12;
+        var host = Host(engine);
+        var id = await CreateAsync(host, NewUser());
+        var ready = 0;
+        var go = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var issued = Enumerable.Range(0, parallel).Select(_ => Task.Run(async () =>
+        {
+            await using var scope = host.Scope();
+            var user = await FindAsync(Users(scope), id);
+            var code = NewCode("ResetPassword");
+            if (Interlocked.Increment(ref ready) == parallel)
+            {
+                go.SetResult();
+            }
+            await go.Task;
+            await Codes(scope).ReplaceCodeAsync(user, code, CancellationToken.None);
+            return code.Id;
+        })).ToArray();
+        var ids = await Task.WhenAll(issued);
+
+        await using var check = host.Scope();
+        var live = await Codes(check).FindCodeAsync(await FindAsync(Users(check), id), "ResetPassword", CancellationToken.None);
+        Assert.NotNull(live);
+        Assert.Contains(live.Id, ids);
+    }
+
+    [Theory]
+    [InlineData(DatabaseKind.Sqlite)]
+    [InlineData(DatabaseKind.PostgreSql)]
     public async Task AnUpdateAfterAFailureInTheSameScopeSucceedsAndKeepsTheCount(DatabaseKind engine)
     {
         var host = Host(engine);

@@ -82,18 +82,40 @@ internal sealed class SmsTwoFactorStoreCore<TUser, TKey>(DbContext context)
         code.UserId = userId;
         if (context.Database.CurrentTransaction is not null)
         {
-            // Inside the app's own transaction: join it.
+            // Inside the app's own transaction: join it. A lost race cannot be retried here (PostgreSQL has aborted the
+            // app's transaction), so it goes up to the app.
             await ReplaceCodeInTransactionAsync(code, cancellationToken);
             return;
         }
-        // The provider's execution strategy (for example a retrying one) may run the whole transaction again.
-        await context.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+        for (var round = 0; ; round++)
         {
-            await using var transaction = await context.Database.BeginTransactionAsync(ct);
-            await ReplaceCodeInTransactionAsync(code, ct);
-            await transaction.CommitAsync(ct);
-        }, cancellationToken);
+            try
+            {
+                // The provider's execution strategy (for example a retrying one) may run the whole transaction again.
+                await context.Database.CreateExecutionStrategy().ExecuteAsync(async ct =>
+                {
+                    await using var transaction = await context.Database.BeginTransactionAsync(ct);
+                    await ReplaceCodeInTransactionAsync(code, ct);
+                    await transaction.CommitAsync(ct);
+                }, cancellationToken);
+                return;
+            }
+            catch (DbUpdateException) when (round < MaxRounds)
+            {
+                // A parallel issuer for the same user and purpose inserted between this delete and this insert (under
+                // PostgreSQL's read committed both deletes can find nothing): the unique index refused this insert. The
+                // next round deletes the winner's code and puts this one in its place, as a later request would. Any
+                // other database error is not that race and goes up.
+                if (!await AnotherCodeIsLiveAsync(code, cancellationToken))
+                {
+                    throw;
+                }
+            }
+        }
     }
+
+    private Task<bool> AnotherCodeIsLiveAsync(SmsCode code, CancellationToken cancellationToken) =>
+        Codes.AsNoTracking().AnyAsync(c => c.UserId == code.UserId && c.Purpose == code.Purpose && c.Id != code.Id, cancellationToken);
 
     private async Task ReplaceCodeInTransactionAsync(SmsCode code, CancellationToken cancellationToken)
     {
