@@ -23,7 +23,7 @@ public class LockoutCounterBenchmarks
     private IHost _host = null!;
     private TwoFactorUser _user = null!;
     private AsyncServiceScope _sharedScope;
-    private IUserLockoutCounterStore<TwoFactorUser> _sharedStore = null!;
+    private IUserSmsTwoFactorStore<TwoFactorUser> _sharedStore = null!;
 
     [GlobalSetup]
     public async Task Setup()
@@ -78,8 +78,8 @@ public class LockoutCounterBenchmarks
         Directory.Delete(_folder, recursive: true);
     }
 
-    private static IUserLockoutCounterStore<TwoFactorUser> Store(AsyncServiceScope scope) =>
-        (IUserLockoutCounterStore<TwoFactorUser>)scope.ServiceProvider.GetRequiredService<IUserStore<TwoFactorUser>>();
+    private static IUserSmsTwoFactorStore<TwoFactorUser> Store(AsyncServiceScope scope) =>
+        (IUserSmsTwoFactorStore<TwoFactorUser>)scope.ServiceProvider.GetRequiredService<IUserStore<TwoFactorUser>>();
 
     /// <summary>One counted failure (UPDATE ... WHERE, then read back), as one request would do it: its own scope and DbContext.</summary>
     [Benchmark]

@@ -25,11 +25,11 @@ public class SiteDbContext : IdentityUserContext<TwoFactorUser>, ITwoFactorDbCon
     {
     }
 
-    public DbSet<UserCode> UserCodes => Set<UserCode>();
-    public DbSet<SendBudget> SendBudgets => Set<SendBudget>();
+    public DbSet<SmsCode> UserCodes => Set<SmsCode>();
+    public DbSet<SmsBudgetEntry> SendBudgets => Set<SmsBudgetEntry>();
     public DbSet<SecurityEvent> SecurityEvents => Set<SecurityEvent>();
     public DbSet<UserSession> UserSessions => Set<UserSession>();
-    public DbSet<CodeGuess> CodeGuesses => Set<CodeGuess>();
+    public DbSet<SmsCodeGuess> CodeGuesses => Set<SmsCodeGuess>();
     public DbSet<RecoveryCode> RecoveryCodes => Set<RecoveryCode>();
     public DbSet<UserRole> UserRoles => Set<UserRole>();
     public DbSet<AuthenticatorKey> AuthenticatorKeys => Set<AuthenticatorKey>();

@@ -1,3 +1,4 @@
+using IdentityTwoFactor.Stores;
 using Microsoft.EntityFrameworkCore;
 
 namespace IdentityTwoFactor.Identity;
@@ -9,10 +10,13 @@ namespace IdentityTwoFactor.Identity;
 public interface ITwoFactorDbContext
 {
     DbSet<TwoFactorUser> Users { get; }
-    DbSet<UserCode> UserCodes { get; }
-    DbSet<SendBudget> SendBudgets { get; }
+    /// <summary>The library's codes, in the site's <c>UserCodes</c> table.</summary>
+    DbSet<SmsCode> UserCodes { get; }
+    /// <summary>The library's budget rows, in the site's <c>SendBudgets</c> table.</summary>
+    DbSet<SmsBudgetEntry> SendBudgets { get; }
     DbSet<SecurityEvent> SecurityEvents { get; }
-    DbSet<CodeGuess> CodeGuesses { get; }
+    /// <summary>The library's tries at codes, in the site's <c>CodeGuesses</c> table.</summary>
+    DbSet<SmsCodeGuess> CodeGuesses { get; }
     DbSet<RecoveryCode> RecoveryCodes { get; }
     DbSet<UserRole> UserRoles { get; }
     DbSet<AuthenticatorKey> AuthenticatorKeys { get; }
@@ -46,16 +50,27 @@ public static class TwoFactorModel
                 .HasConversion(new Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, DateTime>(
                     end => end.UtcDateTime, utc => new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc))));
         });
-        modelBuilder.Entity<UserCode>(b =>
+        // The library's code, try and budget tables under the site's names. The site keeps its column lengths, and its
+        // foreign keys, so deleting a user deletes the user's codes and tries in the same statement.
+        modelBuilder.AddSmsTwoFactor(names =>
         {
-            b.ToTable("UserCodes");
-            b.HasKey(c => c.Id);
+            names.CodesTable = "UserCodes";
+            names.GuessesTable = "CodeGuesses";
+            names.BudgetsTable = "SendBudgets";
+        });
+        modelBuilder.Entity<SmsCode>(b =>
+        {
             b.Property(c => c.UserId).HasMaxLength(36);
             b.Property(c => c.Purpose).HasMaxLength(64);
-            b.Property(c => c.CodeHash).HasMaxLength(32);
-            b.HasIndex(c => new { c.UserId, c.Purpose }).IsUnique();
             b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(c => c.UserId).OnDelete(DeleteBehavior.Cascade);
         });
+        modelBuilder.Entity<SmsCodeGuess>(b =>
+        {
+            b.Property(g => g.UserId).HasMaxLength(36);
+            b.HasIndex(g => g.AtUtc);
+            b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(g => g.UserId).OnDelete(DeleteBehavior.Cascade);
+        });
+        modelBuilder.Entity<SmsBudgetEntry>(b => b.Property(x => x.Key).HasMaxLength(80));
         modelBuilder.Entity<SecurityEvent>(b =>
         {
             b.ToTable("SecurityEvents");
@@ -68,17 +83,6 @@ public static class TwoFactorModel
             b.HasIndex(e => new { e.UserId, e.AtUtc });
             b.HasIndex(e => e.AtUtc);
             b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(e => e.UserId).OnDelete(DeleteBehavior.Cascade);
-        });
-        modelBuilder.Entity<CodeGuess>(b =>
-        {
-            b.ToTable("CodeGuesses");
-            b.HasKey(g => g.Id);
-            b.Property(g => g.UserId).HasMaxLength(36);
-            b.Property(g => g.ClientKey).HasMaxLength(64);
-            b.HasIndex(g => new { g.CodeId, g.ClientKey }).IsUnique();
-            b.HasIndex(g => new { g.UserId, g.AtUtc });
-            b.HasIndex(g => g.AtUtc);
-            b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(g => g.UserId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<RecoveryCode>(b =>
         {
@@ -109,12 +113,6 @@ public static class TwoFactorModel
             b.Property(a => a.ProtectedKey).HasMaxLength(1000);
             b.Property(a => a.PendingProtectedKey).HasMaxLength(1000);
             b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(a => a.UserId).OnDelete(DeleteBehavior.Cascade);
-        });
-        modelBuilder.Entity<SendBudget>(b =>
-        {
-            b.ToTable("SendBudgets");
-            b.HasKey(x => x.Key);
-            b.Property(x => x.Key).HasMaxLength(80);
         });
         return modelBuilder;
     }

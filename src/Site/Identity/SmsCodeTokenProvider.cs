@@ -184,7 +184,6 @@ public partial class SmsCodeTokenProvider(
             metrics.RecordText(purpose, SmsTwoFactorMetrics.ProviderFailed);
             return new SendCodeResult(false, masked, sent);
         }
-        row.SentUtc = time.GetUtcNow().UtcDateTime;
         await Codes.ReplaceCodeAsync(user, row, CancellationToken.None);
         LogCodeSent(logger, kind, masked);
         metrics.RecordText(purpose, SmsTwoFactorMetrics.Sent);
@@ -286,7 +285,7 @@ public partial class SmsCodeTokenProvider(
             : CodeState.Live;
     }
 
-    private async Task<(string Code, UserCode Row)> NewCodeAsync(string purpose, UserManager<TwoFactorUser> manager, TwoFactorUser user)
+    private async Task<(string Code, SmsCode Row)> NewCodeAsync(string purpose, UserManager<TwoFactorUser> manager, TwoFactorUser user)
     {
         ArgumentException.ThrowIfNullOrEmpty(purpose);
         var code = generator.NewCode();
@@ -296,7 +295,7 @@ public partial class SmsCodeTokenProvider(
         }
         var now = time.GetUtcNow().UtcDateTime;
         var userId = await manager.GetUserIdAsync(user);
-        var row = new UserCode
+        var row = new SmsCode
         {
             Id = Guid.NewGuid(),
             UserId = userId,

@@ -255,7 +255,7 @@ public partial class TwoFactorUserManager
     /// for everyone else (Identity included) and recognisable, so a right password arriving meanwhile waits for the answer
     /// instead of being refused. A wrong password makes it final (<see cref="LockedUntilUnlocked"/> or the timed end); a
     /// right one lifts it. A process killed between the two leaves it standing: locked until unlocked (fail closed).</summary>
-    public static readonly DateTimeOffset ProvisionalLockEnd = new(9998, 1, 1, 0, 0, 0, TimeSpan.Zero);
+    public static readonly DateTimeOffset ProvisionalLockEnd = IdentityTwoFactor.Lockout.SmsTwoFactorLockout.ProvisionalLockEnd;
 
     /// <summary>How long a sign-in waits in all for provisional locks to be decided. One comparison takes well under a
     /// second even on a busy machine, but while many right passwords of one account arrive at once only the limit's worth
@@ -268,6 +268,6 @@ public partial class TwoFactorUserManager
     /// instance). Each read is a query, so a short poll by many waiters costs real CPU.</summary>
     private static readonly TimeSpan ProvisionalLockPoll = TimeSpan.FromMilliseconds(100);
 
-    private IUserLockoutCounterStore<TwoFactorUser> LockoutCounter => Store as IUserLockoutCounterStore<TwoFactorUser>
-        ?? throw new NotSupportedException($"The user store must implement {nameof(IUserLockoutCounterStore<TwoFactorUser>)}.");
+    private IUserSmsTwoFactorStore<TwoFactorUser> LockoutCounter => Store as IUserSmsTwoFactorStore<TwoFactorUser>
+        ?? throw new NotSupportedException($"The user store must implement {nameof(IUserSmsTwoFactorStore<TwoFactorUser>)}.");
 }

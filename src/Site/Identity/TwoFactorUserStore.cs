@@ -1,57 +1,52 @@
+using IdentityTwoFactor.Stores;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 
 namespace IdentityTwoFactor.Identity;
 
 /// <summary>
-/// An ASP.NET Identity user store on EF Core for <see cref="TwoFactorUser"/>. It implements every store interface
-/// the site's UserManager and SignInManager calls touch, so none of them throws NotSupportedException.
-/// The lockout counter and the codes are changed only by single conditional statements
-/// (<c>UPDATE ... WHERE</c>, <c>DELETE ... WHERE</c>); <see cref="UpdateAsync"/> never writes those columns
-/// back, so a stale in-memory user cannot undo a parallel failure or lock.
+/// The site's user store: the library's <see cref="SmsTwoFactorUserOnlyStore{TUser, TContext, TKey}"/> (itself Identity's
+/// EF Core <c>UserOnlyStore</c>, so claims, logins, authentication tokens and passkeys work as Identity's own store does,
+/// and the library's texted codes and per-client tries), with the site's rules on top:
+/// <list type="bullet">
+/// <item>The lockout counter and lock end are changed only by single conditional statements (<c>UPDATE ... WHERE</c>),
+/// never by a read-modify-write, and <see cref="UpdateAsync"/> never writes those columns back, so a stale in-memory user
+/// cannot undo a parallel failure or lock.</item>
+/// <item>A parallel signup that loses the unique email index is <c>DuplicateEmail</c> (the site's usernames are the
+/// emails); any other database error goes up.</item>
+/// <item>A new phone number ends every outstanding code; the site's recovery codes, authenticator key and support role
+/// live in its own tables (<see cref="IUserRecoveryCodeStore{TUser}"/>, <see cref="IUserAuthenticatorStore{TUser}"/>,
+/// <see cref="SiteRoles"/>).</item>
+/// </list>
 /// </summary>
 public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescriber? describer = null) :
-    IUserEmailStore<TwoFactorUser>,
-    IUserPasswordStore<TwoFactorUser>,
-    IUserPhoneNumberStore<TwoFactorUser>,
-    IUserLockoutStore<TwoFactorUser>,
-    IUserSecurityStampStore<TwoFactorUser>,
-    IUserTwoFactorStore<TwoFactorUser>,
-    IQueryableUserStore<TwoFactorUser>,
+    SmsTwoFactorUserOnlyStore<TwoFactorUser, TContext, string>(context, describer),
     IUserCodeStore<TwoFactorUser>,
-    IUserLockoutCounterStore<TwoFactorUser>,
     IUserRecoveryCodeStore<TwoFactorUser>,
     IUserRoleStore<TwoFactorUser>,
     IUserAuthenticatorStore<TwoFactorUser>
     where TContext : DbContext, ITwoFactorDbContext
 {
-    private readonly IdentityErrorDescriber _errors = describer ?? new IdentityErrorDescriber();
-    private bool _disposed;
+    // ---- IUserStore: the site's duplicate rule and an UpdateAsync that leaves the lockout columns alone ---------
 
-    protected TContext Context { get; } = context;
-
-    public IQueryable<TwoFactorUser> Users => Context.Users;
-
-    // ---- IUserStore -------------------------------------------------------------------------------------
-
-    public virtual async Task<IdentityResult> CreateAsync(TwoFactorUser user, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public override async Task<IdentityResult> CreateAsync(TwoFactorUser user, CancellationToken cancellationToken = default)
     {
         Guard(user, cancellationToken);
-        Context.Users.Add(user);
         try
         {
-            await Context.SaveChangesAsync(cancellationToken);
+            return await base.CreateAsync(user, cancellationToken);
         }
         catch (DbUpdateException e) when (IsUniqueViolation(e))
         {
             // The unique index on NormalizedEmail is the last word when two signups race for one email.
             Context.Entry(user).State = EntityState.Detached;
-            return IdentityResult.Failed(_errors.DuplicateEmail(user.Email ?? ""));
+            return IdentityResult.Failed(ErrorDescriber.DuplicateEmail(user.Email ?? ""));
         }
-        return IdentityResult.Success;
     }
 
-    public virtual async Task<IdentityResult> UpdateAsync(TwoFactorUser user, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public override async Task<IdentityResult> UpdateAsync(TwoFactorUser user, CancellationToken cancellationToken = default)
     {
         Guard(user, cancellationToken);
         var entry = Context.Entry(user);
@@ -70,135 +65,30 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         }
         catch (DbUpdateConcurrencyException)
         {
-            return IdentityResult.Failed(_errors.ConcurrencyFailure());
+            return IdentityResult.Failed(ErrorDescriber.ConcurrencyFailure());
         }
         catch (DbUpdateException e) when (IsUniqueViolation(e))
         {
-            return IdentityResult.Failed(_errors.DuplicateEmail(user.Email ?? ""));
+            return IdentityResult.Failed(ErrorDescriber.DuplicateEmail(user.Email ?? ""));
         }
         return IdentityResult.Success;
     }
-
-    public virtual async Task<IdentityResult> DeleteAsync(TwoFactorUser user, CancellationToken cancellationToken)
-    {
-        Guard(user, cancellationToken);
-        var deleted = await Context.Users
-            .Where(u => u.Id == user.Id && u.ConcurrencyStamp == user.ConcurrencyStamp)
-            .ExecuteDeleteAsync(cancellationToken);
-        if (deleted == 0)
-        {
-            return IdentityResult.Failed(_errors.ConcurrencyFailure());
-        }
-        Context.Entry(user).State = EntityState.Detached;
-        return IdentityResult.Success;
-    }
-
-    public virtual Task<TwoFactorUser?> FindByIdAsync(string userId, CancellationToken cancellationToken)
-    {
-        ThrowIfDisposed(cancellationToken);
-        return Context.Users.FirstOrDefaultAsync(u => u.Id == userId, cancellationToken);
-    }
-
-    public virtual Task<TwoFactorUser?> FindByNameAsync(string normalizedUserName, CancellationToken cancellationToken)
-    {
-        ThrowIfDisposed(cancellationToken);
-        return Context.Users.FirstOrDefaultAsync(u => u.NormalizedUserName == normalizedUserName, cancellationToken);
-    }
-
-    public virtual Task<string> GetUserIdAsync(TwoFactorUser user, CancellationToken cancellationToken)
-        => Get(user, () => user.Id, cancellationToken);
-
-    public virtual Task<string?> GetUserNameAsync(TwoFactorUser user, CancellationToken cancellationToken)
-        => Get(user, () => user.UserName, cancellationToken);
-
-    public virtual Task SetUserNameAsync(TwoFactorUser user, string? userName, CancellationToken cancellationToken)
-        => Set(user, () => user.UserName = userName, cancellationToken);
-
-    public virtual Task<string?> GetNormalizedUserNameAsync(TwoFactorUser user, CancellationToken cancellationToken)
-        => Get(user, () => user.NormalizedUserName, cancellationToken);
-
-    public virtual Task SetNormalizedUserNameAsync(TwoFactorUser user, string? normalizedName, CancellationToken cancellationToken)
-        => Set(user, () => user.NormalizedUserName = normalizedName, cancellationToken);
-
-    // ---- IUserEmailStore --------------------------------------------------------------------------------
-
-    public virtual Task SetEmailAsync(TwoFactorUser user, string? email, CancellationToken cancellationToken)
-        => Set(user, () => user.Email = email, cancellationToken);
-
-    public virtual Task<string?> GetEmailAsync(TwoFactorUser user, CancellationToken cancellationToken)
-        => Get(user, () => user.Email, cancellationToken);
-
-    public virtual Task<bool> GetEmailConfirmedAsync(TwoFactorUser user, CancellationToken cancellationToken)
-        => Get(user, () => user.EmailConfirmed, cancellationToken);
-
-    public virtual Task SetEmailConfirmedAsync(TwoFactorUser user, bool confirmed, CancellationToken cancellationToken)
-        => Set(user, () => user.EmailConfirmed = confirmed, cancellationToken);
-
-    public virtual Task<TwoFactorUser?> FindByEmailAsync(string normalizedEmail, CancellationToken cancellationToken)
-    {
-        ThrowIfDisposed(cancellationToken);
-        return Context.Users.FirstOrDefaultAsync(u => u.NormalizedEmail == normalizedEmail, cancellationToken);
-    }
-
-    public virtual Task<string?> GetNormalizedEmailAsync(TwoFactorUser user, CancellationToken cancellationToken)
-        => Get(user, () => user.NormalizedEmail, cancellationToken);
-
-    public virtual Task SetNormalizedEmailAsync(TwoFactorUser user, string? normalizedEmail, CancellationToken cancellationToken)
-        => Set(user, () => user.NormalizedEmail = normalizedEmail, cancellationToken);
-
-    // ---- IUserPasswordStore -----------------------------------------------------------------------------
-
-    public virtual Task SetPasswordHashAsync(TwoFactorUser user, string? passwordHash, CancellationToken cancellationToken)
-        => Set(user, () => user.PasswordHash = passwordHash, cancellationToken);
-
-    public virtual Task<string?> GetPasswordHashAsync(TwoFactorUser user, CancellationToken cancellationToken)
-        => Get(user, () => user.PasswordHash, cancellationToken);
-
-    public virtual Task<bool> HasPasswordAsync(TwoFactorUser user, CancellationToken cancellationToken)
-        => Get(user, () => user.PasswordHash is not null, cancellationToken);
-
-    // ---- IUserPhoneNumberStore --------------------------------------------------------------------------
 
     /// <summary>A new number invalidates every outstanding code: they were texted to the old one.</summary>
-    public virtual async Task SetPhoneNumberAsync(TwoFactorUser user, string? phoneNumber, CancellationToken cancellationToken)
+    public override async Task SetPhoneNumberAsync(TwoFactorUser user, string? phoneNumber, CancellationToken cancellationToken = default)
     {
         Guard(user, cancellationToken);
         if (!string.Equals(user.PhoneNumber, phoneNumber, StringComparison.Ordinal))
         {
             await RemoveCodesAsync(user, cancellationToken);
         }
-        user.PhoneNumber = phoneNumber;
+        await base.SetPhoneNumberAsync(user, phoneNumber, cancellationToken);
     }
-
-    public virtual Task<string?> GetPhoneNumberAsync(TwoFactorUser user, CancellationToken cancellationToken)
-        => Get(user, () => user.PhoneNumber, cancellationToken);
-
-    public virtual Task<bool> GetPhoneNumberConfirmedAsync(TwoFactorUser user, CancellationToken cancellationToken)
-        => Get(user, () => user.PhoneNumberConfirmed, cancellationToken);
-
-    public virtual Task SetPhoneNumberConfirmedAsync(TwoFactorUser user, bool confirmed, CancellationToken cancellationToken)
-        => Set(user, () => user.PhoneNumberConfirmed = confirmed, cancellationToken);
-
-    // ---- IUserSecurityStampStore / IUserTwoFactorStore -------------------------------------------------
-
-    public virtual Task SetSecurityStampAsync(TwoFactorUser user, string stamp, CancellationToken cancellationToken)
-        => Set(user, () => user.SecurityStamp = stamp, cancellationToken);
-
-    public virtual Task<string?> GetSecurityStampAsync(TwoFactorUser user, CancellationToken cancellationToken)
-        => Get(user, () => user.SecurityStamp, cancellationToken);
-
-    public virtual Task SetTwoFactorEnabledAsync(TwoFactorUser user, bool enabled, CancellationToken cancellationToken)
-        => Set(user, () => user.TwoFactorEnabled = enabled, cancellationToken);
-
-    public virtual Task<bool> GetTwoFactorEnabledAsync(TwoFactorUser user, CancellationToken cancellationToken)
-        => Get(user, () => user.TwoFactorEnabled, cancellationToken);
 
     // ---- IUserLockoutStore: every write is an immediate atomic statement --------------------------------
 
-    public virtual Task<DateTimeOffset?> GetLockoutEndDateAsync(TwoFactorUser user, CancellationToken cancellationToken)
-        => Get(user, () => user.LockoutEnd, cancellationToken);
-
-    public virtual async Task SetLockoutEndDateAsync(TwoFactorUser user, DateTimeOffset? lockoutEnd, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public override async Task SetLockoutEndDateAsync(TwoFactorUser user, DateTimeOffset? lockoutEnd, CancellationToken cancellationToken = default)
     {
         Guard(user, cancellationToken);
         await Context.Users.Where(u => u.Id == user.Id)
@@ -206,7 +96,8 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         SetLockoutState(user, user.AccessFailedCount, lockoutEnd);
     }
 
-    public virtual async Task<int> IncrementAccessFailedCountAsync(TwoFactorUser user, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public override async Task<int> IncrementAccessFailedCountAsync(TwoFactorUser user, CancellationToken cancellationToken = default)
     {
         Guard(user, cancellationToken);
         await Context.Users.Where(u => u.Id == user.Id)
@@ -217,7 +108,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
 
     /// <summary>Identity's contract: the count goes to zero whatever the lock end date is (a lock is the lock end date's
     /// business). A sign-in after a timed lock expired therefore starts from zero.</summary>
-    public virtual async Task ResetAccessFailedCountAsync(TwoFactorUser user, CancellationToken cancellationToken)
+    public override async Task ResetAccessFailedCountAsync(TwoFactorUser user, CancellationToken cancellationToken = default)
     {
         Guard(user, cancellationToken);
         await Context.Users.Where(u => u.Id == user.Id)
@@ -225,19 +116,11 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         SetLockoutState(user, 0, user.LockoutEnd);
     }
 
-    public virtual Task<int> GetAccessFailedCountAsync(TwoFactorUser user, CancellationToken cancellationToken)
-        => Get(user, () => user.AccessFailedCount, cancellationToken);
+    // ---- the library's lockout counter, as the site's single statements ------------------------------------------------------------------------
 
-    public virtual Task<bool> GetLockoutEnabledAsync(TwoFactorUser user, CancellationToken cancellationToken)
-        => Get(user, () => user.LockoutEnabled, cancellationToken);
-
-    public virtual Task SetLockoutEnabledAsync(TwoFactorUser user, bool enabled, CancellationToken cancellationToken)
-        => Set(user, () => user.LockoutEnabled = enabled, cancellationToken);
-
-    // ---- IUserLockoutCounterStore ------------------------------------------------------------------------
-
-    public virtual async Task<FailedAttemptOutcome> RecordFailedAttemptAsync(
-        TwoFactorUser user, int maxFailedAttempts, DateTimeOffset lockoutEnd, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public override async Task<FailedAttemptOutcome> RecordFailedAttemptAsync(
+        TwoFactorUser user, int maxFailedAttempts, DateTimeOffset lockEnd, DateTimeOffset now, CancellationToken cancellationToken)
     {
         Guard(user, cancellationToken);
         var outcome = FailedAttemptOutcome.AlreadyLocked;
@@ -263,7 +146,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
                     && ((u.LockoutEnd == null && u.AccessFailedCount >= below) || u.LockoutEnd <= now))
                 .ExecuteUpdateAsync(s => s
                     .SetProperty(u => u.AccessFailedCount, maxFailedAttempts)
-                    .SetProperty(u => u.LockoutEnd, lockoutEnd), cancellationToken);
+                    .SetProperty(u => u.LockoutEnd, lockEnd), cancellationToken);
             if (locked == 1)
             {
                 outcome = FailedAttemptOutcome.LockedNow;
@@ -273,7 +156,8 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         return outcome;
     }
 
-    public virtual async Task<bool> ForgiveFailedAttemptAsync(
+    /// <inheritdoc />
+    public override async Task<bool> ForgiveFailedAttemptAsync(
         TwoFactorUser user, bool lockedByIt, bool resetCount, DateTimeOffset now, CancellationToken cancellationToken)
     {
         Guard(user, cancellationToken);
@@ -314,8 +198,9 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         }
     }
 
-    public virtual async Task<bool> ConfirmLockAsync(
-        TwoFactorUser user, int maxFailedAttempts, DateTimeOffset lockoutEnd, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public override async Task<bool> ConfirmLockAsync(
+        TwoFactorUser user, int maxFailedAttempts, DateTimeOffset lockEnd, CancellationToken cancellationToken)
     {
         Guard(user, cancellationToken);
         var provisional = TwoFactorUserManager.ProvisionalLockEnd;
@@ -325,7 +210,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
             .Where(u => u.Id == user.Id && u.LockoutEnd == provisional && u.AccessFailedCount >= maxFailedAttempts - 1)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(u => u.AccessFailedCount, maxFailedAttempts)
-                .SetProperty(u => u.LockoutEnd, lockoutEnd), cancellationToken);
+                .SetProperty(u => u.LockoutEnd, lockEnd), cancellationToken);
         if (locked == 0)
         {
             // A right password in flight reset the count: this failure counts after it, and the account stays open.
@@ -339,7 +224,8 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         return locked == 1;
     }
 
-    public virtual async Task ReloadLockoutStateAsync(TwoFactorUser user, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public override async Task ReloadLockoutStateAsync(TwoFactorUser user, CancellationToken cancellationToken)
     {
         Guard(user, cancellationToken);
         await RefreshLockoutStateAsync(user, cancellationToken);
@@ -353,7 +239,8 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         SetLockoutState(user, state.AccessFailedCount, state.LockoutEnd);
     }
 
-    public virtual async Task UnlockAsync(TwoFactorUser user, CancellationToken cancellationToken)
+    /// <inheritdoc />
+    public override async Task UnlockAsync(TwoFactorUser user, CancellationToken cancellationToken)
     {
         Guard(user, cancellationToken);
         await Context.Users.Where(u => u.Id == user.Id)
@@ -400,58 +287,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         Context.Users.AsNoTracking().Where(u => u.Id == user.Id).Select(u => u.AccessFailedCount)
             .FirstOrDefaultAsync(cancellationToken);
 
-    // ---- IUserCodeStore ---------------------------------------------------------------------------------
-
-    public virtual async Task ReplaceCodeAsync(TwoFactorUser user, UserCode code, CancellationToken cancellationToken)
-    {
-        Guard(user, cancellationToken);
-        ArgumentNullException.ThrowIfNull(code);
-        code.UserId = user.Id;
-        // The provider's execution strategy may run the whole transaction again (PostgreSQL, after a restart).
-        await Context.Database.CreateExecutionStrategy().ExecuteAsync(
-            (store: this, user, code), static (state, ct) => state.store.ReplaceCodeInTransactionAsync(state.user, state.code, ct), cancellationToken);
-    }
-
-    private async Task ReplaceCodeInTransactionAsync(TwoFactorUser user, UserCode code, CancellationToken cancellationToken)
-    {
-        // Delete-then-insert in one transaction; a parallel issuer that loses the unique index race retries once.
-        for (var attempt = 0; ; attempt++)
-        {
-            await using var tx = await Context.Database.BeginTransactionAsync(cancellationToken);
-            await Context.UserCodes.Where(c => c.UserId == user.Id && c.Purpose == code.Purpose)
-                .ExecuteDeleteAsync(cancellationToken);
-            Context.UserCodes.Add(code);
-            try
-            {
-                await Context.SaveChangesAsync(cancellationToken);
-                await tx.CommitAsync(cancellationToken);
-                return;
-            }
-            catch (DbUpdateException e) when (attempt == 0 && IsUniqueViolation(e))
-            {
-                await tx.RollbackAsync(cancellationToken);
-            }
-            finally
-            {
-                Context.Entry(code).State = EntityState.Detached;
-            }
-        }
-    }
-
-    public virtual Task<UserCode?> FindCodeAsync(TwoFactorUser user, string purpose, CancellationToken cancellationToken)
-    {
-        Guard(user, cancellationToken);
-        return Context.UserCodes.AsNoTracking()
-            .FirstOrDefaultAsync(c => c.UserId == user.Id && c.Purpose == purpose, cancellationToken);
-    }
-
-    public virtual async Task<bool> TryConsumeCodeAsync(UserCode code, CancellationToken cancellationToken)
-    {
-        ThrowIfDisposed(cancellationToken);
-        ArgumentNullException.ThrowIfNull(code);
-        var id = code.Id;
-        return await Context.UserCodes.Where(c => c.Id == id).ExecuteDeleteAsync(cancellationToken) == 1;
-    }
+    // ---- IUserCodeStore: the library's codes and tries, plus removal -----------------------------------------
 
     public virtual async Task RemoveCodesAsync(TwoFactorUser user, CancellationToken cancellationToken)
     {
@@ -463,37 +299,6 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
     {
         Guard(user, cancellationToken);
         await Context.UserCodes.Where(c => c.UserId == user.Id && c.Purpose == purpose).ExecuteDeleteAsync(cancellationToken);
-    }
-
-    public virtual async Task<bool> TryRecordGuessAsync(UserCode code, string clientKey, DateTime nowUtc, CancellationToken cancellationToken)
-    {
-        ThrowIfDisposed(cancellationToken);
-        ArgumentNullException.ThrowIfNull(code);
-        // The unique index on (CodeId, ClientKey) decides: one insert wins, every parallel twin is refused.
-        var inserted = await Context.Database.ExecuteSqlInterpolatedAsync(
-            $"""INSERT INTO "CodeGuesses" ("UserId", "CodeId", "ClientKey", "AtUtc") VALUES ({code.UserId}, {code.Id}, {clientKey}, {nowUtc}) ON CONFLICT ("CodeId", "ClientKey") DO NOTHING""",
-            cancellationToken);
-        return inserted == 1;
-    }
-
-    public virtual Task ForgetGuessAsync(UserCode code, string clientKey, CancellationToken cancellationToken)
-    {
-        ThrowIfDisposed(cancellationToken);
-        ArgumentNullException.ThrowIfNull(code);
-        var id = code.Id;
-        return Context.CodeGuesses.Where(g => g.CodeId == id && g.ClientKey == clientKey).ExecuteDeleteAsync(cancellationToken);
-    }
-
-    public virtual Task<int> CountGuessesSinceAsync(TwoFactorUser user, DateTime sinceUtc, CancellationToken cancellationToken)
-    {
-        Guard(user, cancellationToken);
-        return Context.CodeGuesses.CountAsync(g => g.UserId == user.Id && g.AtUtc > sinceUtc, cancellationToken);
-    }
-
-    public virtual Task<int> PruneGuessesAsync(DateTime beforeUtc, CancellationToken cancellationToken)
-    {
-        ThrowIfDisposed(cancellationToken);
-        return Context.CodeGuesses.Where(g => g.AtUtc < beforeUtc).ExecuteDeleteAsync(cancellationToken);
     }
 
     // ---- IUserRecoveryCodeStore ----------------------------------------------------------------------------
@@ -658,31 +463,12 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
     private void ThrowIfDisposed(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        ObjectDisposedException.ThrowIf(_disposed, this);
+        ThrowIfDisposed();
     }
 
     private void Guard(TwoFactorUser user, CancellationToken cancellationToken)
     {
         ThrowIfDisposed(cancellationToken);
         ArgumentNullException.ThrowIfNull(user);
-    }
-
-    private Task<T> Get<T>(TwoFactorUser user, Func<T> value, CancellationToken cancellationToken)
-    {
-        Guard(user, cancellationToken);
-        return Task.FromResult(value());
-    }
-
-    private Task Set(TwoFactorUser user, Action set, CancellationToken cancellationToken)
-    {
-        Guard(user, cancellationToken);
-        set();
-        return Task.CompletedTask;
-    }
-
-    public void Dispose()
-    {
-        _disposed = true;
-        GC.SuppressFinalize(this);
     }
 }

@@ -1,5 +1,6 @@
 using IdentityTwoFactor.Identity;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -9,18 +10,22 @@ namespace IdentityTwoFactor.Tests.Unit.Identity;
 /// <summary>Another app's view: its own DbContext and host, AddIdentityCore plus one call, none of the site.</summary>
 public sealed class BareHostTests
 {
-    private sealed class OtherAppDbContext(DbContextOptions<OtherAppDbContext> options) : DbContext(options), ITwoFactorDbContext
+    /// <summary>An Identity user context (the store is Identity's EF store underneath) with the site's tables added.</summary>
+    private sealed class OtherAppDbContext(DbContextOptions<OtherAppDbContext> options) : IdentityUserContext<TwoFactorUser>(options), ITwoFactorDbContext
     {
-        public DbSet<TwoFactorUser> Users => Set<TwoFactorUser>();
-        public DbSet<UserCode> UserCodes => Set<UserCode>();
-        public DbSet<SendBudget> SendBudgets => Set<SendBudget>();
+        public DbSet<SmsCode> UserCodes => Set<SmsCode>();
+        public DbSet<SmsBudgetEntry> SendBudgets => Set<SmsBudgetEntry>();
         public DbSet<SecurityEvent> SecurityEvents => Set<SecurityEvent>();
-        public DbSet<CodeGuess> CodeGuesses => Set<CodeGuess>();
+        public DbSet<SmsCodeGuess> CodeGuesses => Set<SmsCodeGuess>();
         public DbSet<RecoveryCode> RecoveryCodes => Set<RecoveryCode>();
         public DbSet<UserRole> UserRoles => Set<UserRole>();
         public DbSet<AuthenticatorKey> AuthenticatorKeys => Set<AuthenticatorKey>();
 
-        protected override void OnModelCreating(ModelBuilder modelBuilder) => modelBuilder.ApplyTwoFactorModel();
+        protected override void OnModelCreating(ModelBuilder builder)
+        {
+            base.OnModelCreating(builder);
+            builder.ApplyTwoFactorModel();
+        }
     }
 
     [Fact]

@@ -338,8 +338,8 @@ public abstract class LockoutTests : IAsyncLifetime
         Assert.Equal(lockerWasRight ? PasswordCheckResult.Success : PasswordCheckResult.Locked, await check);
     }
 
-    private static IUserLockoutCounterStore<TwoFactorUser> Counter(IdentityHost.Scope scope) =>
-        (IUserLockoutCounterStore<TwoFactorUser>)scope.Store;
+    private static IUserSmsTwoFactorStore<TwoFactorUser> Counter(IdentityHost.Scope scope) =>
+        (IUserSmsTwoFactorStore<TwoFactorUser>)scope.Store;
 
     /// <summary>Each failure in its own scope, as separate requests would be.</summary>
     private async Task<FailedAttemptOutcome[]> FailAsync(TwoFactorUser user, int times)
