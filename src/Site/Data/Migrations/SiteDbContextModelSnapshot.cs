@@ -51,40 +51,6 @@ namespace IdentityTwoFactor.Data.Migrations
                     b.ToTable("AuthenticatorKeys", (string)null);
                 });
 
-            modelBuilder.Entity("IdentityTwoFactor.Identity.CodeGuess", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateTime>("AtUtc")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("ClientKey")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("TEXT");
-
-                    b.Property<Guid>("CodeId")
-                        .HasColumnType("TEXT");
-
-                    b.Property<string>("UserId")
-                        .IsRequired()
-                        .HasMaxLength(36)
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("AtUtc");
-
-                    b.HasIndex("CodeId", "ClientKey")
-                        .IsUnique();
-
-                    b.HasIndex("UserId", "AtUtc");
-
-                    b.ToTable("CodeGuesses", (string)null);
-                });
-
             modelBuilder.Entity("IdentityTwoFactor.Identity.RecoveryCode", b =>
                 {
                     b.Property<long>("Id")
@@ -150,26 +116,6 @@ namespace IdentityTwoFactor.Data.Migrations
                     b.HasIndex("UserId", "AtUtc");
 
                     b.ToTable("SecurityEvents", (string)null);
-                });
-
-            modelBuilder.Entity("IdentityTwoFactor.Identity.SendBudget", b =>
-                {
-                    b.Property<string>("Key")
-                        .HasMaxLength(80)
-                        .HasColumnType("TEXT");
-
-                    b.Property<int>("CountInWindow")
-                        .HasColumnType("INTEGER");
-
-                    b.Property<DateTime?>("LastSentUtc")
-                        .HasColumnType("TEXT");
-
-                    b.Property<DateTime?>("WindowStartUtc")
-                        .HasColumnType("TEXT");
-
-                    b.HasKey("Key");
-
-                    b.ToTable("SendBudgets", (string)null);
                 });
 
             modelBuilder.Entity("IdentityTwoFactor.Identity.Sessions.UserSession", b =>
@@ -296,7 +242,44 @@ namespace IdentityTwoFactor.Data.Migrations
                     b.ToTable("Users", (string)null);
                 });
 
-            modelBuilder.Entity("IdentityTwoFactor.Identity.UserCode", b =>
+            modelBuilder.Entity("IdentityTwoFactor.Identity.UserRole", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Role")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("UserId", "Role");
+
+                    b.HasIndex("Role");
+
+                    b.ToTable("UserRoles", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityTwoFactor.Stores.SmsBudgetEntry", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(80)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("CountInWindow")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("LastSentUtc")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime?>("WindowStartUtc")
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("SendBudgets", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityTwoFactor.Stores.SmsCode", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -318,9 +301,6 @@ namespace IdentityTwoFactor.Data.Migrations
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
-                    b.Property<DateTime?>("SentUtc")
-                        .HasColumnType("TEXT");
-
                     b.Property<string>("UserId")
                         .IsRequired()
                         .HasMaxLength(36)
@@ -334,21 +314,38 @@ namespace IdentityTwoFactor.Data.Migrations
                     b.ToTable("UserCodes", (string)null);
                 });
 
-            modelBuilder.Entity("IdentityTwoFactor.Identity.UserRole", b =>
+            modelBuilder.Entity("IdentityTwoFactor.Stores.SmsCodeGuess", b =>
                 {
-                    b.Property<string>("UserId")
-                        .HasMaxLength(36)
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("AtUtc")
                         .HasColumnType("TEXT");
 
-                    b.Property<string>("Role")
+                    b.Property<string>("ClientKey")
+                        .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("TEXT");
 
-                    b.HasKey("UserId", "Role");
+                    b.Property<Guid>("CodeId")
+                        .HasColumnType("TEXT");
 
-                    b.HasIndex("Role");
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("TEXT");
 
-                    b.ToTable("UserRoles", (string)null);
+                    b.HasKey("Id");
+
+                    b.HasIndex("AtUtc");
+
+                    b.HasIndex("CodeId", "ClientKey")
+                        .IsUnique();
+
+                    b.HasIndex("UserId", "AtUtc");
+
+                    b.ToTable("CodeGuesses", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
@@ -462,15 +459,6 @@ namespace IdentityTwoFactor.Data.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("IdentityTwoFactor.Identity.CodeGuess", b =>
-                {
-                    b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
-                        .WithMany()
-                        .HasForeignKey("UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("IdentityTwoFactor.Identity.RecoveryCode", b =>
                 {
                     b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
@@ -498,7 +486,7 @@ namespace IdentityTwoFactor.Data.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("IdentityTwoFactor.Identity.UserCode", b =>
+            modelBuilder.Entity("IdentityTwoFactor.Identity.UserRole", b =>
                 {
                     b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
                         .WithMany()
@@ -507,7 +495,16 @@ namespace IdentityTwoFactor.Data.Migrations
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("IdentityTwoFactor.Identity.UserRole", b =>
+            modelBuilder.Entity("IdentityTwoFactor.Stores.SmsCode", b =>
+                {
+                    b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("IdentityTwoFactor.Stores.SmsCodeGuess", b =>
                 {
                     b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
                         .WithMany()

@@ -12,21 +12,21 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
     public partial class PostgresSiteDbContextModel
     {
         private PostgresSiteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("201146ad-cad1-4167-9615-8bd7619faa19"), entityTypeCount: 15)
+            : base(skipDetectChanges: false, modelId: new Guid("93e81394-f8ed-4cfe-8338-9fd70d35c360"), entityTypeCount: 15)
         {
         }
 
         partial void Initialize()
         {
             var authenticatorKey = AuthenticatorKeyEntityType.Create(this);
-            var codeGuess = CodeGuessEntityType.Create(this);
             var recoveryCode = RecoveryCodeEntityType.Create(this);
             var securityEvent = SecurityEventEntityType.Create(this);
-            var sendBudget = SendBudgetEntityType.Create(this);
             var userSession = UserSessionEntityType.Create(this);
             var twoFactorUser = TwoFactorUserEntityType.Create(this);
-            var userCode = UserCodeEntityType.Create(this);
             var userRole = UserRoleEntityType.Create(this);
+            var smsBudgetEntry = SmsBudgetEntryEntityType.Create(this);
+            var smsCode = SmsCodeEntityType.Create(this);
+            var smsCodeGuess = SmsCodeGuessEntityType.Create(this);
             var dataProtectionKey = DataProtectionKeyEntityType.Create(this);
             var identityPasskeyData = IdentityPasskeyDataEntityType.Create(this);
             var identityUserClaim = IdentityUserClaimEntityType.Create(this);
@@ -35,12 +35,12 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
             var identityUserToken = IdentityUserTokenEntityType.Create(this);
 
             AuthenticatorKeyEntityType.CreateForeignKey1(authenticatorKey, twoFactorUser);
-            CodeGuessEntityType.CreateForeignKey1(codeGuess, twoFactorUser);
             RecoveryCodeEntityType.CreateForeignKey1(recoveryCode, twoFactorUser);
             SecurityEventEntityType.CreateForeignKey1(securityEvent, twoFactorUser);
             UserSessionEntityType.CreateForeignKey1(userSession, twoFactorUser);
-            UserCodeEntityType.CreateForeignKey1(userCode, twoFactorUser);
             UserRoleEntityType.CreateForeignKey1(userRole, twoFactorUser);
+            SmsCodeEntityType.CreateForeignKey1(smsCode, twoFactorUser);
+            SmsCodeGuessEntityType.CreateForeignKey1(smsCodeGuess, twoFactorUser);
             IdentityPasskeyDataEntityType.CreateForeignKey1(identityPasskeyData, identityUserPasskey);
             IdentityUserClaimEntityType.CreateForeignKey1(identityUserClaim, twoFactorUser);
             IdentityUserLoginEntityType.CreateForeignKey1(identityUserLogin, twoFactorUser);
@@ -48,14 +48,14 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
             IdentityUserTokenEntityType.CreateForeignKey1(identityUserToken, twoFactorUser);
 
             AuthenticatorKeyEntityType.CreateAnnotations(authenticatorKey);
-            CodeGuessEntityType.CreateAnnotations(codeGuess);
             RecoveryCodeEntityType.CreateAnnotations(recoveryCode);
             SecurityEventEntityType.CreateAnnotations(securityEvent);
-            SendBudgetEntityType.CreateAnnotations(sendBudget);
             UserSessionEntityType.CreateAnnotations(userSession);
             TwoFactorUserEntityType.CreateAnnotations(twoFactorUser);
-            UserCodeEntityType.CreateAnnotations(userCode);
             UserRoleEntityType.CreateAnnotations(userRole);
+            SmsBudgetEntryEntityType.CreateAnnotations(smsBudgetEntry);
+            SmsCodeEntityType.CreateAnnotations(smsCode);
+            SmsCodeGuessEntityType.CreateAnnotations(smsCodeGuess);
             DataProtectionKeyEntityType.CreateAnnotations(dataProtectionKey);
             IdentityPasskeyDataEntityType.CreateAnnotations(identityPasskeyData);
             IdentityUserClaimEntityType.CreateAnnotations(identityUserClaim);

@@ -56,42 +56,6 @@ namespace IdentityTwoFactor.Data.Migrations.Postgres
                     b.ToTable("AuthenticatorKeys", (string)null);
                 });
 
-            modelBuilder.Entity("IdentityTwoFactor.Identity.CodeGuess", b =>
-                {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
-
-                    b.Property<DateTime>("AtUtc")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<string>("ClientKey")
-                        .IsRequired()
-                        .HasMaxLength(64)
-                        .HasColumnType("character varying(64)");
-
-                    b.Property<Guid>("CodeId")
-                        .HasColumnType("uuid");
-
-                    b.Property<string>("UserId")
-                        .IsRequired()
-                        .HasMaxLength(36)
-                        .HasColumnType("character varying(36)");
-
-                    b.HasKey("Id");
-
-                    b.HasIndex("AtUtc");
-
-                    b.HasIndex("CodeId", "ClientKey")
-                        .IsUnique();
-
-                    b.HasIndex("UserId", "AtUtc");
-
-                    b.ToTable("CodeGuesses", (string)null);
-                });
-
             modelBuilder.Entity("IdentityTwoFactor.Identity.RecoveryCode", b =>
                 {
                     b.Property<long>("Id")
@@ -161,26 +125,6 @@ namespace IdentityTwoFactor.Data.Migrations.Postgres
                     b.HasIndex("UserId", "AtUtc");
 
                     b.ToTable("SecurityEvents", (string)null);
-                });
-
-            modelBuilder.Entity("IdentityTwoFactor.Identity.SendBudget", b =>
-                {
-                    b.Property<string>("Key")
-                        .HasMaxLength(80)
-                        .HasColumnType("character varying(80)");
-
-                    b.Property<int>("CountInWindow")
-                        .HasColumnType("integer");
-
-                    b.Property<DateTime?>("LastSentUtc")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.Property<DateTime?>("WindowStartUtc")
-                        .HasColumnType("timestamp with time zone");
-
-                    b.HasKey("Key");
-
-                    b.ToTable("SendBudgets", (string)null);
                 });
 
             modelBuilder.Entity("IdentityTwoFactor.Identity.Sessions.UserSession", b =>
@@ -307,7 +251,44 @@ namespace IdentityTwoFactor.Data.Migrations.Postgres
                     b.ToTable("Users", (string)null);
                 });
 
-            modelBuilder.Entity("IdentityTwoFactor.Identity.UserCode", b =>
+            modelBuilder.Entity("IdentityTwoFactor.Identity.UserRole", b =>
+                {
+                    b.Property<string>("UserId")
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)");
+
+                    b.Property<string>("Role")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.HasKey("UserId", "Role");
+
+                    b.HasIndex("Role");
+
+                    b.ToTable("UserRoles", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityTwoFactor.Stores.SmsBudgetEntry", b =>
+                {
+                    b.Property<string>("Key")
+                        .HasMaxLength(80)
+                        .HasColumnType("character varying(80)");
+
+                    b.Property<int>("CountInWindow")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("LastSentUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<DateTime?>("WindowStartUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.HasKey("Key");
+
+                    b.ToTable("SendBudgets", (string)null);
+                });
+
+            modelBuilder.Entity("IdentityTwoFactor.Stores.SmsCode", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -329,9 +310,6 @@ namespace IdentityTwoFactor.Data.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
-                    b.Property<DateTime?>("SentUtc")
-                        .HasColumnType("timestamp with time zone");
-
                     b.Property<string>("UserId")
                         .IsRequired()
                         .HasMaxLength(36)
@@ -345,21 +323,40 @@ namespace IdentityTwoFactor.Data.Migrations.Postgres
                     b.ToTable("UserCodes", (string)null);
                 });
 
-            modelBuilder.Entity("IdentityTwoFactor.Identity.UserRole", b =>
+            modelBuilder.Entity("IdentityTwoFactor.Stores.SmsCodeGuess", b =>
                 {
-                    b.Property<string>("UserId")
-                        .HasMaxLength(36)
-                        .HasColumnType("character varying(36)");
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
 
-                    b.Property<string>("Role")
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTime>("AtUtc")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("ClientKey")
+                        .IsRequired()
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)");
 
-                    b.HasKey("UserId", "Role");
+                    b.Property<Guid>("CodeId")
+                        .HasColumnType("uuid");
 
-                    b.HasIndex("Role");
+                    b.Property<string>("UserId")
+                        .IsRequired()
+                        .HasMaxLength(36)
+                        .HasColumnType("character varying(36)");
 
-                    b.ToTable("UserRoles", (string)null);
+                    b.HasKey("Id");
+
+                    b.HasIndex("AtUtc");
+
+                    b.HasIndex("CodeId", "ClientKey")
+                        .IsUnique();
+
+                    b.HasIndex("UserId", "AtUtc");
+
+                    b.ToTable("CodeGuesses", (string)null);
                 });
 
             modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
@@ -477,15 +474,6 @@ namespace IdentityTwoFactor.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("IdentityTwoFactor.Identity.CodeGuess", b =>
-                {
-                    b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
-                        .WithMany()
-                        .HasForeignKey("UserId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired();
-                });
-
             modelBuilder.Entity("IdentityTwoFactor.Identity.RecoveryCode", b =>
                 {
                     b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
@@ -513,7 +501,7 @@ namespace IdentityTwoFactor.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("IdentityTwoFactor.Identity.UserCode", b =>
+            modelBuilder.Entity("IdentityTwoFactor.Identity.UserRole", b =>
                 {
                     b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
                         .WithMany()
@@ -522,7 +510,16 @@ namespace IdentityTwoFactor.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("IdentityTwoFactor.Identity.UserRole", b =>
+            modelBuilder.Entity("IdentityTwoFactor.Stores.SmsCode", b =>
+                {
+                    b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
+                        .WithMany()
+                        .HasForeignKey("UserId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("IdentityTwoFactor.Stores.SmsCodeGuess", b =>
                 {
                     b.HasOne("IdentityTwoFactor.Identity.TwoFactorUser", null)
                         .WithMany()
