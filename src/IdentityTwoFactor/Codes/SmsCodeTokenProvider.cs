@@ -57,6 +57,19 @@ public class SmsCodeTokenProvider<TUser>(
     /// <inheritdoc />
     public virtual async Task<string> GenerateAsync(string purpose, UserManager<TUser> manager, TUser user)
     {
+        var draft = await DraftAsync(purpose, manager, user);
+        await StoreAsync(user, draft);
+        return draft.Code;
+    }
+
+    /// <summary>Makes a code for <paramref name="purpose"/> without storing it, so a caller can text it first and store it
+    /// only once the text went (<see cref="StoreAsync"/>): a failed text then leaves the previous code live.</summary>
+    /// <param name="purpose">The purpose.</param>
+    /// <param name="manager">The user manager.</param>
+    /// <param name="user">The user.</param>
+    /// <returns>The code and the row that will hold its hash.</returns>
+    public virtual async Task<SmsCodeDraft> DraftAsync(string purpose, UserManager<TUser> manager, TUser user)
+    {
         ArgumentException.ThrowIfNullOrEmpty(purpose);
         ArgumentNullException.ThrowIfNull(manager);
         var code = generator.NewCode();
@@ -66,43 +79,79 @@ public class SmsCodeTokenProvider<TUser>(
         }
         var now = time.GetUtcNow().UtcDateTime;
         var userId = await manager.GetUserIdAsync(user);
-        await Codes.ReplaceCodeAsync(user, new SmsCode
+        return new SmsCodeDraft(code, new SmsCode
         {
             Id = Guid.NewGuid(),
+            UserId = userId,
             Purpose = purpose,
             CodeHash = hasher.Hash(userId, purpose, await PhoneForAsync(purpose, manager, user), code),
             CreatedUtc = now,
             ExpiresUtc = now + options.Value.CodeLifetime,
-        }, CancellationToken.None);
-        return code;
+        });
+    }
+
+    /// <summary>Makes <paramref name="draft"/> the live code of its purpose, replacing any other.</summary>
+    /// <param name="user">The user the draft was made for.</param>
+    /// <param name="draft">What <see cref="DraftAsync"/> returned.</param>
+    /// <returns>A task.</returns>
+    public virtual Task StoreAsync(TUser user, SmsCodeDraft draft)
+    {
+        ArgumentNullException.ThrowIfNull(draft);
+        return Codes.ReplaceCodeAsync(user, draft.Row, CancellationToken.None);
     }
 
     /// <summary>True for the live, unexpired code of <paramref name="purpose"/>, which is consumed. A wrong code ends the
     /// current client's use of it (outside a request: it is burnt for everyone); an expired code is deleted.</summary>
     /// <inheritdoc />
-    public virtual async Task<bool> ValidateAsync(string purpose, string token, UserManager<TUser> manager, TUser user)
+    public virtual async Task<bool> ValidateAsync(string purpose, string token, UserManager<TUser> manager, TUser user) =>
+        await CheckAsync(purpose, token, manager, user) == SmsCodeCheckResult.Valid;
+
+    /// <summary>Checks <paramref name="token"/> against the live code of <paramref name="purpose"/> and says what it was,
+    /// for pages that answer each case differently (<see cref="ValidateAsync"/> is this as a bool). The code is consumed
+    /// when right and deleted when expired; a wrong code ends the current client's use of it (outside a request, or for a
+    /// purpose <see cref="ClientKeyFor"/> answers null: it is burnt for everyone).</summary>
+    /// <param name="purpose">The purpose.</param>
+    /// <param name="token">What the user typed.</param>
+    /// <param name="manager">The user manager.</param>
+    /// <param name="user">The user.</param>
+    /// <returns>What the code was.</returns>
+    public virtual async Task<SmsCodeCheckResult> CheckAsync(string purpose, string token, UserManager<TUser> manager, TUser user)
     {
         ArgumentException.ThrowIfNullOrEmpty(purpose);
         ArgumentNullException.ThrowIfNull(manager);
-        var result = await CheckAsync(purpose, token, manager, user);
-        metrics.RecordCodeCheck(purpose, result);
-        return result == CodeCheckResults.Valid;
+        var result = await CheckAndConsumeAsync(purpose, token, manager, user);
+        metrics.RecordCodeCheck(purpose, result switch
+        {
+            SmsCodeCheckResult.Valid => CodeCheckResults.Valid,
+            SmsCodeCheckResult.Wrong => CodeCheckResults.Wrong,
+            SmsCodeCheckResult.Expired => CodeCheckResults.Expired,
+            SmsCodeCheckResult.TooManyTries => CodeCheckResults.TooManyTries,
+            _ => CodeCheckResults.Missing,
+        });
+        return result;
     }
 
-    private async Task<string> CheckAsync(string purpose, string token, UserManager<TUser> manager, TUser user)
+    /// <summary>The key of the client trying a code of <paramref name="purpose"/> (by default the
+    /// <see cref="ISmsCodeClient"/>'s), or null for the plain rule: a wrong guess burns the code for everyone. An app
+    /// whose form for a purpose must cost a stranger and an owner alike can answer null for it.</summary>
+    /// <param name="purpose">The purpose.</param>
+    /// <returns>The client's key, or null.</returns>
+    protected virtual string? ClientKeyFor(string purpose) => client.CurrentClientKey();
+
+    private async Task<SmsCodeCheckResult> CheckAndConsumeAsync(string purpose, string token, UserManager<TUser> manager, TUser user)
     {
         var live = await Codes.FindCodeAsync(user, purpose, CancellationToken.None);
         if (live is null)
         {
-            return CodeCheckResults.Missing;
+            return SmsCodeCheckResult.Missing;
         }
         var now = time.GetUtcNow().UtcDateTime;
         if (now >= live.ExpiresUtc)
         {
             await Codes.TryConsumeCodeAsync(live, CancellationToken.None);
-            return CodeCheckResults.Expired;
+            return SmsCodeCheckResult.Expired;
         }
-        var clientKey = client.CurrentClientKey();
+        var clientKey = ClientKeyFor(purpose);
         if (clientKey is not null)
         {
             // Both statements on every path, so a repeated try costs what a first one does.
@@ -111,11 +160,11 @@ public class SmsCodeTokenProvider<TUser>(
             if (!recorded)
             {
                 // This client already had its try: for it the code is used up, as if burnt.
-                return CodeCheckResults.Missing;
+                return SmsCodeCheckResult.Missing;
             }
             if (tries > options.Value.MaxWrongCodesPerDay)
             {
-                return CodeCheckResults.TooManyTries;
+                return SmsCodeCheckResult.TooManyTries;
             }
         }
         var candidate = SmsCodeHasher.IsWellFormed(token)
@@ -127,21 +176,21 @@ public class SmsCodeTokenProvider<TUser>(
             // parallel race it is no live code.
             if (!await Codes.TryConsumeCodeAsync(live, CancellationToken.None))
             {
-                return CodeCheckResults.Missing;
+                return SmsCodeCheckResult.Missing;
             }
             if (clientKey is not null)
             {
                 // The owner's own successes do not count toward the bound.
                 await Codes.ForgetGuessAsync(live, clientKey, CancellationToken.None);
             }
-            return CodeCheckResults.Valid;
+            return SmsCodeCheckResult.Valid;
         }
         if (clientKey is null)
         {
             // Where clients cannot be told apart, the plain rule: a wrong guess burns the code for everyone.
             await Codes.TryConsumeCodeAsync(live, CancellationToken.None);
         }
-        return CodeCheckResults.Wrong;
+        return SmsCodeCheckResult.Wrong;
     }
 
     /// <summary>Deletes the live code of <paramref name="purpose"/>, if any (a code whose text did not go).</summary>
@@ -169,4 +218,28 @@ public class SmsCodeTokenProvider<TUser>(
             ? purpose[ChangePhonePrefix.Length..]
             : await manager.GetPhoneNumberAsync(user);
     }
+}
+
+/// <summary>A code made by <see cref="SmsCodeTokenProvider{TUser}.DraftAsync"/> and not yet stored.</summary>
+/// <param name="Code">The six digits to text; never stored or logged.</param>
+/// <param name="Row">The row that holds the code's hash once stored.</param>
+public sealed record SmsCodeDraft(string Code, SmsCode Row);
+
+/// <summary>What a submitted code turned out to be.</summary>
+public enum SmsCodeCheckResult
+{
+    /// <summary>The live code: it is now used up.</summary>
+    Valid,
+
+    /// <summary>Wrong digits: the code is burnt for the client that tried them.</summary>
+    Wrong,
+
+    /// <summary>The live code was past its lifetime; it is deleted.</summary>
+    Expired,
+
+    /// <summary>No live code for this client (never sent, already used, burnt, or already tried by this client).</summary>
+    Missing,
+
+    /// <summary>Not compared: the user's codes met <see cref="SmsTwoFactorOptions.MaxWrongCodesPerDay"/> tries in 24 hours.</summary>
+    TooManyTries,
 }
