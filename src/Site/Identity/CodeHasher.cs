@@ -7,11 +7,9 @@ using Microsoft.Extensions.Options;
 namespace IdentityTwoFactor.Identity;
 
 /// <summary>Makes 6-digit codes and their keyed hashes. The key never leaves this class.</summary>
-public interface ICodeGenerator
-{
-    /// <summary>A uniformly random code of exactly six ASCII digits; leading zeros are part of the code.</summary>
-    string NewCode();
-}
+/// <remarks>The library's <see cref="ISmsCodeGenerator"/> under the site's name: the site and its tests register one of
+/// these, and the library's provider uses it.</remarks>
+public interface ICodeGenerator : ISmsCodeGenerator;
 
 public sealed class RandomCodeGenerator : ICodeGenerator
 {
@@ -33,6 +31,9 @@ public sealed class CodeHasher
         var o = options.Value;
         _hasher = new SmsCodeHasher(SmsCodeHasher.LoadKey(o.CodeHashKey, Path.Combine(environment.ContentRootPath, o.CodeHashKeyFile), "TwoFactor:CodeHashKey"));
     }
+
+    /// <summary>The library's hasher under the site's key: the codes the library's provider checks.</summary>
+    public SmsCodeHasher Codes => _hasher;
 
     public byte[] Hash(string userId, string purpose, string? phoneNumber, string code) => _hasher.Hash(userId, purpose, phoneNumber, code);
 

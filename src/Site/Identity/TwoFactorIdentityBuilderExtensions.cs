@@ -1,3 +1,4 @@
+using IdentityTwoFactor.Codes;
 using IdentityTwoFactor.Metrics;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
@@ -37,6 +38,13 @@ public static class TwoFactorIdentityBuilderExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ICodeGenerator, RandomCodeGenerator>();
         services.TryAddSingleton<CodeHasher>();
+        // The library's code provider underneath the site's: its generator, hasher (the site's key, named by the site's
+        // setting) and options come from the site's TwoFactor section, so there is one place to configure codes.
+        services.TryAddSingleton<ISmsCodeGenerator>(sp => sp.GetRequiredService<ICodeGenerator>());
+        services.TryAddSingleton(sp => sp.GetRequiredService<CodeHasher>().Codes);
+        services.AddTransient<IConfigureOptions<SmsTwoFactorOptions>, SmsTwoFactorOptionsFromTwoFactor>();
+        services.AddHttpContextAccessor();
+        services.TryAddSingleton<ISmsCodeClient, HttpContextSmsCodeClient>();
         // The library's instruments (texts, locks, unlocks, code checks); exported only when Metrics:Enabled.
         services.AddMetrics();
         services.TryAddSingleton<SmsTwoFactorMetrics>();
@@ -57,6 +65,16 @@ public static class TwoFactorIdentityBuilderExtensions
         services.TryAddScoped<TwoFactorSignInManager>();
         services.Replace(ServiceDescriptor.Scoped<SignInManager<TwoFactorUser>>(sp => sp.GetRequiredService<TwoFactorSignInManager>()));
         return builder;
+    }
+
+    private sealed class SmsTwoFactorOptionsFromTwoFactor(IOptions<TwoFactorOptions> twoFactor) : IConfigureOptions<SmsTwoFactorOptions>
+    {
+        public void Configure(SmsTwoFactorOptions options)
+        {
+            options.CodeLifetime = twoFactor.Value.CodeLifetime;
+            options.MaxWrongCodesPerDay = twoFactor.Value.MaxWrongCodesPerDay;
+            options.RequireConfirmedPhone = twoFactor.Value.RequireConfirmedPhone;
+        }
     }
 
     private sealed class IdentityOptionsFromTwoFactor(IOptions<TwoFactorOptions> twoFactor) : IConfigureOptions<IdentityOptions>

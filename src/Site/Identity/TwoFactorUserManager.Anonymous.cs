@@ -77,34 +77,34 @@ public partial class TwoFactorUserManager
 
     /// <summary>Reset step 2 for any email: the code and the new password. Every path but success hashes the new
     /// password against the dummy hash, as success hashes it to store it; a wrong, used, expired or missing code and
-    /// an unknown email all answer <see cref="CodeCheckResult.Wrong"/>, since anyone can have a code texted and wait
+    /// an unknown email all answer <see cref="SmsCodeCheckResult.Wrong"/>, since anyone can have a code texted and wait
     /// for it to expire.</summary>
-    public virtual Task<CodeCheckResult> ResetPasswordWithCodeAsync(TwoFactorUser? user, string code, string newPassword) =>
+    public virtual Task<SmsCodeCheckResult> ResetPasswordWithCodeAsync(TwoFactorUser? user, string code, string newPassword) =>
         // One slot for the whole step, taken first on every path: a busy answer is the same for any email and changes nothing.
         Hashing.RunAsync(async () =>
         {
             if (user is not null && (await ResetPasswordAsync(user, code, newPassword)).Succeeded)
             {
-                return CodeCheckResult.Valid;
+                return SmsCodeCheckResult.Valid;
             }
             if (user is null)
             {
                 await Codes.GetStateAsync(CodePurposes.ResetPassword, Nobody);
             }
             DummyCheck.Verify(newPassword);
-            return CodeCheckResult.Wrong;
+            return SmsCodeCheckResult.Wrong;
         });
 
     /// <summary>Phone confirmation for any email: only an account whose number is unconfirmed can succeed; every
     /// other case (unknown email, confirmed number, wrong, used, expired or missing code) makes the same lookup and
-    /// answers <see cref="CodeCheckResult.Wrong"/>.</summary>
-    public virtual async Task<CodeCheckResult> ConfirmPhoneForEmailAsync(TwoFactorUser? user, string code)
+    /// answers <see cref="SmsCodeCheckResult.Wrong"/>.</summary>
+    public virtual async Task<SmsCodeCheckResult> ConfirmPhoneForEmailAsync(TwoFactorUser? user, string code)
     {
         if (user is { PhoneNumberConfirmed: false })
         {
-            return await ConfirmPhoneAsync(user, code) == CodeCheckResult.Valid ? CodeCheckResult.Valid : CodeCheckResult.Wrong;
+            return await ConfirmPhoneAsync(user, code) == SmsCodeCheckResult.Valid ? SmsCodeCheckResult.Valid : SmsCodeCheckResult.Wrong;
         }
         await Codes.GetStateAsync(CodePurposes.ConfirmPhone, user ?? Nobody);
-        return CodeCheckResult.Wrong;
+        return SmsCodeCheckResult.Wrong;
     }
 }

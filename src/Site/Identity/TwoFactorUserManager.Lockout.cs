@@ -225,16 +225,16 @@ public partial class TwoFactorUserManager
         var check = await CheckCodeAsync(user, CodePurposes.Unlock, code);
         switch (check)
         {
-            case CodeCheckResult.Valid:
+            case SmsCodeCheckResult.Valid:
                 await UnlockAsync(user);
                 Metrics.RecordUnlock(UnlockMethods.TextedCode);
                 await RecordEventAsync(user, SecurityEventKinds.Unlocked);
                 return UnlockResult.Unlocked;
-            case CodeCheckResult.Expired:
+            case SmsCodeCheckResult.Expired:
                 return UnlockResult.Expired;
-            case CodeCheckResult.Wrong:
+            case SmsCodeCheckResult.Wrong:
                 return UnlockResult.Wrong;
-            case CodeCheckResult.TooManyTries:
+            case SmsCodeCheckResult.TooManyTries:
                 return UnlockResult.TooManyTries;
             default:
                 return UnlockResult.Missing;

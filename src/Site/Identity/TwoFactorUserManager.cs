@@ -62,10 +62,10 @@ public partial class TwoFactorUserManager(
     }
 
     /// <summary>Checks and consumes a code, saying why it failed.</summary>
-    public virtual async Task<CodeCheckResult> CheckCodeAsync(TwoFactorUser user, string purpose, string code)
+    public virtual async Task<SmsCodeCheckResult> CheckCodeAsync(TwoFactorUser user, string purpose, string code)
     {
         var result = await Codes.CheckAsync(purpose, code, this, user);
-        if (result is CodeCheckResult.Wrong or CodeCheckResult.Expired)
+        if (result is SmsCodeCheckResult.Wrong or SmsCodeCheckResult.Expired)
         {
             await RecordEventAsync(user, SecurityEventKinds.CodeFailed);
         }
@@ -205,7 +205,7 @@ public partial class TwoFactorUserManager(
         }
         // Codes.CheckAsync, not CheckCodeAsync: CountWrongCodeAsync records the wrong code, which must show once in the activity.
         if (NeedsApproval(user, newPhone)
-            && await Codes.CheckAsync(CodePurposes.ApprovePhoneChangePrefix + newPhone, approvalCode ?? "", this, user) != CodeCheckResult.Valid)
+            && await Codes.CheckAsync(CodePurposes.ApprovePhoneChangePrefix + newPhone, approvalCode ?? "", this, user) != SmsCodeCheckResult.Valid)
         {
             return await CountWrongCodeAsync(user);
         }
@@ -250,10 +250,10 @@ public partial class TwoFactorUserManager(
     }
 
     /// <summary>Confirms the user's current number with a texted ConfirmPhone code.</summary>
-    public virtual async Task<CodeCheckResult> ConfirmPhoneAsync(TwoFactorUser user, string code)
+    public virtual async Task<SmsCodeCheckResult> ConfirmPhoneAsync(TwoFactorUser user, string code)
     {
         var result = await CheckCodeAsync(user, CodePurposes.ConfirmPhone, code);
-        if (result == CodeCheckResult.Valid)
+        if (result == SmsCodeCheckResult.Valid)
         {
             user.PhoneNumberConfirmed = true;
             await UpdateUserAsync(user);

@@ -31,7 +31,7 @@ public class ConfirmPhoneModel(TwoFactorUserManager users, TimeProvider time) : 
         // One answer for every failure (unknown email, confirmed number, wrong, used or expired code): anyone can have
         // a code texted to any unconfirmed account, so a distinct answer would tell which emails have accounts.
         var user = await users.FindByEmailAsync(Input.Email);
-        if (await users.ConfirmPhoneForEmailAsync(user, Input.Code!) == CodeCheckResult.Valid)
+        if (await users.ConfirmPhoneForEmailAsync(user, Input.Code!) == SmsCodeCheckResult.Valid)
         {
             // The first set of recovery codes, shown once: the way back in if this phone is ever lost.
             if (await users.GenerateFirstRecoveryCodesAsync(user!) is { } codes)

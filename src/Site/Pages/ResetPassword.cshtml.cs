@@ -56,7 +56,7 @@ public class ResetPasswordModel(TwoFactorUserManager users) : PageModel
 
         TempData.RememberEmail(Input.Email);
         // The same answer and the same hashing work whatever the email and whatever became of the code.
-        if (await users.ResetPasswordWithCodeAsync(user, Input.Code!, Input.NewPassword!) != CodeCheckResult.Valid)
+        if (await users.ResetPasswordWithCodeAsync(user, Input.Code!, Input.NewPassword!) != SmsCodeCheckResult.Valid)
         {
             return CodeFailed(SmsMessages.InvalidCode);
         }

@@ -69,7 +69,7 @@ public abstract class AccountFeaturesTests : IAsyncLifetime
 
         Assert.True((await scope.Users.SendCodeAsync(loaded, CodePurposes.ConfirmPhone)).Sent);
         var code = _host.Outbox.Messages[0].Text[..6];
-        Assert.Equal(CodeCheckResult.Valid, await scope.Users.ConfirmPhoneAsync(loaded, code));
+        Assert.Equal(SmsCodeCheckResult.Valid, await scope.Users.ConfirmPhoneAsync(loaded, code));
 
         Assert.True((await _host.ReloadAsync(user)).PhoneNumberConfirmed);
         Assert.True((await scope.Users.SendCodeAsync(loaded, CodePurposes.Unlock)).Sent);

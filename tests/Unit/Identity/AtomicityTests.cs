@@ -59,8 +59,8 @@ public abstract class AtomicityTests : IAsyncLifetime
         var results = await Parallel(20, async scope =>
             await scope.Users.CheckCodeAsync(await scope.LoadAsync(user), CodePurposes.Unlock, code));
 
-        Assert.Single(results, r => r == CodeCheckResult.Valid);
-        Assert.All(results.Where(r => r != CodeCheckResult.Valid), r => Assert.Equal(CodeCheckResult.Missing, r));
+        Assert.Single(results, r => r == SmsCodeCheckResult.Valid);
+        Assert.All(results.Where(r => r != SmsCodeCheckResult.Valid), r => Assert.Equal(SmsCodeCheckResult.Missing, r));
     }
 
     private async Task<T[]> Parallel<T>(int count, Func<IdentityHost.Scope, Task<T>> action, IdentityHost? host = null)

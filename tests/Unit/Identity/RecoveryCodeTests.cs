@@ -143,7 +143,7 @@ public abstract class RecoveryCodeTests : IAsyncLifetime
         Assert.Equal(RecoveryCodeResult.Wrong, await UseAsync(user, texted));
         await using (var scope = _host.NewScope())
         {
-            Assert.NotEqual(CodeCheckResult.Valid, await scope.Users.CheckCodeAsync(await scope.LoadAsync(user), CodePurposes.SignIn, codes[0]));
+            Assert.NotEqual(SmsCodeCheckResult.Valid, await scope.Users.CheckCodeAsync(await scope.LoadAsync(user), CodePurposes.SignIn, codes[0]));
         }
         Assert.Equal(RecoveryCodeResult.Used, await UseAsync(user, codes[0]));
     }

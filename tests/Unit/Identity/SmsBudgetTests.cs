@@ -128,7 +128,7 @@ public abstract class SmsBudgetTests
         Assert.True(retried.Sent);
         var code = ringCentral.LastCodeSentTo(user.PhoneNumber!);
         await using var scope = host.NewScope();
-        Assert.Equal(CodeCheckResult.Valid, await scope.Users.CheckCodeAsync(await scope.LoadAsync(user), CodePurposes.Unlock, code!));
+        Assert.Equal(SmsCodeCheckResult.Valid, await scope.Users.CheckCodeAsync(await scope.LoadAsync(user), CodePurposes.Unlock, code!));
     }
 
     [Fact]
@@ -145,7 +145,7 @@ public abstract class SmsBudgetTests
 
         Assert.Equal(TimeSpan.FromSeconds(42), failed.Failure?.RetryAfter);
         await using var scope = host.NewScope();
-        Assert.Equal(CodeCheckResult.Valid, await scope.Users.CheckCodeAsync(await scope.LoadAsync(user), CodePurposes.Unlock, first!));
+        Assert.Equal(SmsCodeCheckResult.Valid, await scope.Users.CheckCodeAsync(await scope.LoadAsync(user), CodePurposes.Unlock, first!));
     }
 
     [Fact]

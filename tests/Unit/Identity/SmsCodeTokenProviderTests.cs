@@ -66,7 +66,7 @@ public abstract partial class SmsCodeTokenProviderTests : IAsyncLifetime
 
         _host.Clock.Advance(TimeSpan.FromHours(1) - TimeSpan.FromTicks(1));
 
-        Assert.Equal(CodeCheckResult.Valid, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, code));
+        Assert.Equal(SmsCodeCheckResult.Valid, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, code));
     }
 
     [Fact]
@@ -78,8 +78,8 @@ public abstract partial class SmsCodeTokenProviderTests : IAsyncLifetime
         _host.Clock.Advance(TimeSpan.FromHours(1));
 
         Assert.Equal(CodeState.Expired, await scope.Users.GetCodeStateAsync(user, CodePurposes.Unlock));
-        Assert.Equal(CodeCheckResult.Expired, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, code));
-        Assert.Equal(CodeCheckResult.Missing, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, code));
+        Assert.Equal(SmsCodeCheckResult.Expired, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, code));
+        Assert.Equal(SmsCodeCheckResult.Missing, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, code));
     }
 
     [Fact]
@@ -93,7 +93,7 @@ public abstract partial class SmsCodeTokenProviderTests : IAsyncLifetime
 
         host.Clock.Advance(TimeSpan.FromMinutes(10));
 
-        Assert.Equal(CodeCheckResult.Expired, await scope.Users.CheckCodeAsync(loaded, CodePurposes.Unlock, code));
+        Assert.Equal(SmsCodeCheckResult.Expired, await scope.Users.CheckCodeAsync(loaded, CodePurposes.Unlock, code));
     }
 
     [Fact]
@@ -102,8 +102,8 @@ public abstract partial class SmsCodeTokenProviderTests : IAsyncLifetime
         var (scope, user, code) = await IssueAsync(CodePurposes.Unlock);
         await using var _ = scope;
 
-        Assert.Equal(CodeCheckResult.Valid, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, code));
-        Assert.Equal(CodeCheckResult.Missing, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, code));
+        Assert.Equal(SmsCodeCheckResult.Valid, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, code));
+        Assert.Equal(SmsCodeCheckResult.Missing, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, code));
     }
 
     [Fact]
@@ -113,8 +113,8 @@ public abstract partial class SmsCodeTokenProviderTests : IAsyncLifetime
         await using var _ = scope;
         var wrong = code == "123456" ? "654321" : "123456";
 
-        Assert.Equal(CodeCheckResult.Wrong, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, wrong));
-        Assert.Equal(CodeCheckResult.Missing, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, code));
+        Assert.Equal(SmsCodeCheckResult.Wrong, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, wrong));
+        Assert.Equal(SmsCodeCheckResult.Missing, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, code));
     }
 
     [Theory]
@@ -128,8 +128,8 @@ public abstract partial class SmsCodeTokenProviderTests : IAsyncLifetime
         var (scope, user, code) = await IssueAsync(CodePurposes.Unlock);
         await using var _ = scope;
 
-        Assert.Equal(CodeCheckResult.Wrong, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, input));
-        Assert.Equal(CodeCheckResult.Missing, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, code));
+        Assert.Equal(SmsCodeCheckResult.Wrong, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, input));
+        Assert.Equal(SmsCodeCheckResult.Missing, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, code));
     }
 
     [Fact]
@@ -138,7 +138,7 @@ public abstract partial class SmsCodeTokenProviderTests : IAsyncLifetime
         var (scope, user, code) = await IssueAsync(CodePurposes.Unlock);
         await using var _ = scope;
 
-        Assert.Equal(CodeCheckResult.Missing, await scope.Users.CheckCodeAsync(user, CodePurposes.ResetPassword, code));
+        Assert.Equal(SmsCodeCheckResult.Missing, await scope.Users.CheckCodeAsync(user, CodePurposes.ResetPassword, code));
         // A live code of the other purpose exists: still no match.
         await scope.Users.GenerateUserTokenAsync(user, Provider, CodePurposes.ResetPassword);
         Assert.False(await scope.Users.VerifyUserTokenAsync(user, Provider, CodePurposes.ResetPassword, code));
@@ -154,7 +154,7 @@ public abstract partial class SmsCodeTokenProviderTests : IAsyncLifetime
 
         // Same row, but the user's number changed in memory only (as if changed elsewhere): the hash no longer matches.
         user.PhoneNumber = "+16505550002";
-        Assert.Equal(CodeCheckResult.Wrong, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, code));
+        Assert.Equal(SmsCodeCheckResult.Wrong, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, code));
         Assert.NotNull(row);
     }
 
@@ -171,9 +171,9 @@ public abstract partial class SmsCodeTokenProviderTests : IAsyncLifetime
         while (second == first);
 
         Assert.Equal(1, await scope.Db.UserCodes.CountAsync());
-        Assert.Equal(CodeCheckResult.Wrong, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, first));
+        Assert.Equal(SmsCodeCheckResult.Wrong, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, first));
         // The wrong guess burnt the live (second) code as well: one guess per code.
-        Assert.Equal(CodeCheckResult.Missing, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, second));
+        Assert.Equal(SmsCodeCheckResult.Missing, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, second));
     }
 
     [Fact]
@@ -183,7 +183,7 @@ public abstract partial class SmsCodeTokenProviderTests : IAsyncLifetime
         await using var _ = scope;
         var second = await scope.Users.GenerateUserTokenAsync(user, Provider, CodePurposes.Unlock);
 
-        Assert.Equal(CodeCheckResult.Valid, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, second));
+        Assert.Equal(SmsCodeCheckResult.Valid, await scope.Users.CheckCodeAsync(user, CodePurposes.Unlock, second));
         Assert.NotNull(first);
     }
 
@@ -224,7 +224,7 @@ public abstract partial class SmsCodeTokenProviderTests : IAsyncLifetime
         Assert.Equal(6, code.Length);
         var row = await scope.Db.UserCodes.AsNoTracking().SingleAsync();
         Assert.Equal(CodePurposes.Unlock, row.Purpose);
-        Assert.Equal(CodeCheckResult.Valid, await scope.Users.CheckCodeAsync(loaded, CodePurposes.Unlock, code));
+        Assert.Equal(SmsCodeCheckResult.Valid, await scope.Users.CheckCodeAsync(loaded, CodePurposes.Unlock, code));
     }
 
     [Fact]
