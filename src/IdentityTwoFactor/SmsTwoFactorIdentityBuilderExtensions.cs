@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using IdentityTwoFactor.Budgets;
 using IdentityTwoFactor.Codes;
+using IdentityTwoFactor.Events;
 using IdentityTwoFactor.Lockout;
 using IdentityTwoFactor.Metrics;
 using IdentityTwoFactor.Stores;
@@ -28,7 +29,7 @@ public static class SmsTwoFactorIdentityBuilderExtensions
     /// (<see cref="SmsTwoFactorUserStore{TUser, TRole, TContext, TKey}"/> or
     /// <see cref="SmsTwoFactorUserOnlyStore{TUser, TContext, TKey}"/>), so everything Identity's store does keeps working.
     /// It registers the code provider as <see cref="SmsCodeTokenProvider{TUser}.ProviderName"/>, the code sender, the SMS
-    /// budgets and <see cref="SmsUnlockService{TUser}"/>. It changes nothing else unless asked:
+    /// budgets, the security event log (<see cref="ISecurityEventLog"/>) and <see cref="SmsUnlockService{TUser}"/>. It changes nothing else unless asked:
     /// <see cref="SmsTwoFactorOptions.UseForPasswordReset"/>, <see cref="SmsTwoFactorOptions.UseForPhoneChange"/> and
     /// <see cref="SmsTwoFactorOptions.UseSignInManager"/> are off by default. An <see cref="Sms.ISmsSender"/> must be
     /// registered too (for example with <c>AddRingCentralSms</c> from the IdentityTwoFactor.RingCentral package). The
@@ -86,6 +87,8 @@ public static class SmsTwoFactorIdentityBuilderExtensions
         services.TryAddSingleton<SmsTwoFactorMetrics>();
         services.TryAddScoped(sp => new SmsBudget((DbContext)sp.GetRequiredService(contextType),
             sp.GetRequiredService<IOptions<SmsTwoFactorOptions>>(), sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<SmsCodeHasher>()));
+        services.TryAddScoped<ISecurityEventLog>(sp => new SecurityEventLog((DbContext)sp.GetRequiredService(contextType),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<IOptions<SmsTwoFactorOptions>>(), sp.GetService<Microsoft.AspNetCore.Http.IHttpContextAccessor>()));
         var provider = typeof(SmsCodeTokenProvider<>).MakeGenericType(userType);
         builder.AddTokenProvider(SmsCodeTokenProvider<object>.ProviderName, provider);
         services.TryAddScoped(typeof(SmsCodeSender<>).MakeGenericType(userType));

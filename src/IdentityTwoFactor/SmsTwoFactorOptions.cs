@@ -57,6 +57,11 @@ public sealed class SmsTwoFactorOptions
     [Range(1, 1000, ErrorMessage = "SmsTwoFactor:MaxWrongCodesPerDay must be between 1 and 1000.")]
     public int MaxWrongCodesPerDay { get; set; } = 100;
 
+    /// <summary>How long security events (<see cref="Events.ISecurityEventLog"/>) are kept before
+    /// <see cref="Events.ISecurityEventLog.PruneAsync"/> deletes them. Default 90 days; 1 day to 10 years.</summary>
+    [Range(typeof(TimeSpan), "1.00:00:00", "3650.00:00:00", ErrorMessage = "SmsTwoFactor:SecurityEventRetention must be between 1.00:00:00 and 3650.00:00:00.")]
+    public TimeSpan SecurityEventRetention { get; set; } = TimeSpan.FromDays(90);
+
     /// <summary>Opt-in: password reset tokens become texted codes (Identity's <c>Tokens.PasswordResetTokenProvider</c>).
     /// Off by default, so an app that resets by an emailed link keeps doing so.</summary>
     public bool UseForPasswordReset { get; set; }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using IdentityTwoFactor.Budgets;
+using IdentityTwoFactor.Events;
 using IdentityTwoFactor.Lockout;
 using IdentityTwoFactor.Metrics;
 using IdentityTwoFactor.Sms;
@@ -44,10 +45,11 @@ public sealed record SmsCodeSendResult(SmsCodeSendStatus Status, string? MaskedP
 }
 
 /// <summary>
-/// Texts codes: checks the budgets, has <see cref="SmsCodeTokenProvider{TUser}"/> make the code (through Identity's
-/// <c>GenerateUserTokenAsync</c>), composes the message from <see cref="SmsTwoFactorOptions.MessageTemplate"/>, sends
-/// it through <see cref="ISmsSender"/>, and on a failure refunds the budgets and drops the code. Logs name the
-/// purpose's kind and the masked number, never the code or the full number.
+/// Texts codes: checks the budgets, has <see cref="SmsCodeTokenProvider{TUser}"/> draft the code, composes the message
+/// from <see cref="SmsTwoFactorOptions.MessageTemplate"/>, sends it through <see cref="ISmsSender"/>, and stores the code
+/// only once the provider took the text (a failed resend leaves the code already on the phone working); on a failure it
+/// refunds the budgets. A sent code is recorded as a security event. Logs name the purpose's kind and the masked number,
+/// never the code or the full number.
 /// </summary>
 /// <typeparam name="TUser">The user type.</typeparam>
 public partial class SmsCodeSender<TUser>
@@ -60,6 +62,7 @@ public partial class SmsCodeSender<TUser>
     private readonly IOptions<SmsTwoFactorOptions> _options;
     private readonly ILogger _logger;
     private readonly SmsTwoFactorMetrics _metrics;
+    private readonly ISecurityEventLog _events;
 
     /// <summary>Creates the sender.</summary>
     /// <param name="users">Identity's user manager.</param>
@@ -69,10 +72,11 @@ public partial class SmsCodeSender<TUser>
     /// <param name="options">The library's options.</param>
     /// <param name="logger">The log.</param>
     /// <param name="metrics">Counts the texts by purpose and outcome.</param>
+    /// <param name="events">Records each sent code in the account's security events.</param>
     public SmsCodeSender(UserManager<TUser> users, SmsCodeTokenProvider<TUser> codes, SmsBudget budget, ISmsSender sms,
-        IOptions<SmsTwoFactorOptions> options, ILogger<SmsCodeSender<TUser>> logger, SmsTwoFactorMetrics metrics)
+        IOptions<SmsTwoFactorOptions> options, ILogger<SmsCodeSender<TUser>> logger, SmsTwoFactorMetrics metrics, ISecurityEventLog events)
     {
-        (_users, _codes, _budget, _sms, _options, _logger, _metrics) = (users, codes, budget, sms, options, logger, metrics);
+        (_users, _codes, _budget, _sms, _options, _logger, _metrics, _events) = (users, codes, budget, sms, options, logger, metrics, events);
     }
 
     /// <summary>Texts a fresh code for <paramref name="purpose"/> to the user's number (or, for Identity's change-phone
@@ -106,25 +110,29 @@ public partial class SmsCodeSender<TUser>
             _metrics.RecordText(purpose, SmsTwoFactorMetrics.RefusedTag(claim.Refusal.ToString()));
             return new SmsCodeSendResult(SmsCodeSendStatus.Refused, masked) { Refusal = claim.Refusal, RetryAfter = claim.RetryAfter };
         }
-        var code = await _users.GenerateUserTokenAsync(user, SmsCodeTokenProvider<TUser>.ProviderName, purpose);
+        var draft = await _codes.DraftAsync(purpose, _users, user);
         SmsSendResult sent;
         try
         {
-            sent = await _sms.SendAsync(phone, Compose(code, purpose), cancellationToken);
+            sent = await _sms.SendAsync(phone, Compose(draft.Code, purpose), cancellationToken);
         }
         catch (OperationCanceledException)
         {
-            await UndoAsync(claim, purpose, user);
+            // Not provably sent: refunded like a failed send, so the user does not wait out a budget for our fault.
+            await claim.RefundAsync();
             _metrics.RecordText(purpose, SmsTwoFactorMetrics.Cancelled);
             throw;
         }
         if (!sent.Succeeded)
         {
-            await UndoAsync(claim, purpose, user);
+            await claim.RefundAsync();
             LogFailed(_logger, kind, masked, sent.Failure);
             _metrics.RecordText(purpose, SmsTwoFactorMetrics.ProviderFailed);
             return new SmsCodeSendResult(SmsCodeSendStatus.Failed, masked) { Failure = sent };
         }
+        // Only now the code becomes the live one: the text went.
+        await _codes.StoreAsync(user, draft);
+        await _events.RecordAsync(draft.Row.UserId, SecurityEventKinds.CodeSent, cancellationToken: CancellationToken.None);
         LogSent(_logger, kind, masked);
         _metrics.RecordText(purpose, SmsTwoFactorMetrics.Sent);
         return new SmsCodeSendResult(SmsCodeSendStatus.Sent, masked);
@@ -154,14 +162,6 @@ public partial class SmsCodeSender<TUser>
         _ when purpose.StartsWith(SmsCodeTokenProvider<TUser>.ChangePhonePrefix, StringComparison.Ordinal) => "to confirm this phone number",
         _ => "to confirm it's you",
     };
-
-    private async Task UndoAsync(SmsBudgetClaim claim, string purpose, TUser user)
-    {
-        // Not sent, or not provably sent: the user will try again and should not wait out a budget for our fault, and a
-        // code nobody received must not stay live.
-        await claim.RefundAsync();
-        await _codes.RemoveAsync(purpose, user);
-    }
 
     /// <summary>The purpose for logs: a change-phone purpose carries the full new number, which logs must not show.</summary>
     private static string KindOf(string purpose) =>

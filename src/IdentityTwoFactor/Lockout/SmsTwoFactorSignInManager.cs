@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using IdentityTwoFactor.Codes;
+using IdentityTwoFactor.Events;
 using IdentityTwoFactor.Metrics;
 using IdentityTwoFactor.Stores;
 using Microsoft.AspNetCore.Authentication;
@@ -38,6 +39,7 @@ public partial class SmsTwoFactorSignInManager<TUser> : SignInManager<TUser>
     private readonly SmsCodeSender<TUser> _sender;
     private readonly TimeProvider _time;
     private readonly SmsTwoFactorMetrics _metrics;
+    private readonly ISecurityEventLog _events;
 
     /// <summary>Creates the manager (the parameters are Identity's, then the library's).</summary>
     /// <param name="userManager">Identity's user manager.</param>
@@ -51,6 +53,7 @@ public partial class SmsTwoFactorSignInManager<TUser> : SignInManager<TUser>
     /// <param name="sender">Texts the unlock code.</param>
     /// <param name="time">The clock.</param>
     /// <param name="metrics">Counts the locks.</param>
+    /// <param name="events">Records wrong passwords and locks in the account's security events.</param>
     public SmsTwoFactorSignInManager(
         UserManager<TUser> userManager,
         IHttpContextAccessor contextAccessor,
@@ -62,12 +65,13 @@ public partial class SmsTwoFactorSignInManager<TUser> : SignInManager<TUser>
         IUserStore<TUser> store,
         SmsCodeSender<TUser> sender,
         TimeProvider time,
-        SmsTwoFactorMetrics metrics)
+        SmsTwoFactorMetrics metrics,
+        ISecurityEventLog events)
         : base(userManager, contextAccessor, claimsFactory, optionsAccessor, logger, schemes, confirmation)
     {
         _store = store as IUserSmsTwoFactorStore<TUser>
             ?? throw new NotSupportedException($"The user store must implement {nameof(IUserSmsTwoFactorStore<TUser>)}: register it with AddSmsTwoFactor after AddEntityFrameworkStores.");
-        (_sender, _time, _metrics) = (sender, time, metrics);
+        (_sender, _time, _metrics, _events) = (sender, time, metrics, events);
     }
 
     /// <summary>The password step under the lockout rule; see the class.</summary>
@@ -106,9 +110,12 @@ public partial class SmsTwoFactorSignInManager<TUser> : SignInManager<TUser>
                 ? SignInResult.Success
                 : SignInResult.LockedOut;
         }
+        var userId = await UserManager.GetUserIdAsync(user);
+        await _events.RecordAsync(userId, SecurityEventKinds.PasswordFailed);
         if (lockedByIt && await _store.ConfirmLockAsync(user, lockout.MaxFailedAccessAttempts, _time.GetUtcNow() + lockout.DefaultLockoutTimeSpan, CancellationToken.None))
         {
             LogLocked(Logger, lockout.MaxFailedAccessAttempts);
+            await _events.RecordAsync(userId, SecurityEventKinds.Locked);
             _metrics.RecordLock(LockCauses.Password);
             var sent = await _sender.SendAsync(user, SmsTwoFactorLockout.UnlockPurpose, ignoreCooldown: true);
             if (sent.Status != SmsCodeSendStatus.Sent)

@@ -1,4 +1,5 @@
 using IdentityTwoFactor.Codes;
+using IdentityTwoFactor.Events;
 using IdentityTwoFactor.Metrics;
 using IdentityTwoFactor.Stores;
 using Microsoft.AspNetCore.Identity;
@@ -27,14 +28,17 @@ public class SmsUnlockService<TUser>
     private readonly IUserSmsTwoFactorStore<TUser> _store;
     private readonly SmsCodeSender<TUser> _sender;
     private readonly SmsTwoFactorMetrics _metrics;
+    private readonly ISecurityEventLog _events;
 
     /// <summary>Creates the service.</summary>
     /// <param name="users">Identity's user manager.</param>
     /// <param name="store">The user store, which must be the library's.</param>
     /// <param name="sender">Texts codes.</param>
     /// <param name="metrics">Counts the unlocks (the code provider counts the code checks).</param>
-    public SmsUnlockService(UserManager<TUser> users, IUserStore<TUser> store, SmsCodeSender<TUser> sender, SmsTwoFactorMetrics metrics)
+    /// <param name="events">Records wrong codes and unlocks in the account's security events.</param>
+    public SmsUnlockService(UserManager<TUser> users, IUserStore<TUser> store, SmsCodeSender<TUser> sender, SmsTwoFactorMetrics metrics, ISecurityEventLog events)
     {
+        _events = events;
         _metrics = metrics;
         _users = users;
         _store = store as IUserSmsTwoFactorStore<TUser>
@@ -54,11 +58,14 @@ public class SmsUnlockService<TUser>
         {
             return SmsUnlockResult.NotLocked;
         }
+        var userId = await _users.GetUserIdAsync(user);
         if (!await _users.VerifyUserTokenAsync(user, SmsCodeTokenProvider<TUser>.ProviderName, SmsTwoFactorLockout.UnlockPurpose, code ?? ""))
         {
+            await _events.RecordAsync(userId, SecurityEventKinds.CodeFailed);
             return SmsUnlockResult.WrongCode;
         }
         await _store.UnlockAsync(user, CancellationToken.None);
+        await _events.RecordAsync(userId, SecurityEventKinds.Unlocked);
         _metrics.RecordUnlock(UnlockMethods.TextedCode);
         return SmsUnlockResult.Unlocked;
     }

@@ -1,3 +1,4 @@
+using IdentityTwoFactor.Events;
 using Microsoft.EntityFrameworkCore;
 
 namespace IdentityTwoFactor.Stores;
@@ -16,12 +17,15 @@ public sealed class SmsTwoFactorModelOptions
 
     /// <summary>The table of clients' tries at codes. Default <c>SmsTwoFactorCodeGuesses</c>.</summary>
     public string GuessesTable { get; set; } = "SmsTwoFactorCodeGuesses";
+
+    /// <summary>The table of accounts' security events. Default <c>SmsTwoFactorSecurityEvents</c>.</summary>
+    public string SecurityEventsTable { get; set; } = "SmsTwoFactorSecurityEvents";
 }
 
 /// <summary>Adds the library's tables to an app's own <see cref="DbContext"/> model.</summary>
 public static class SmsTwoFactorModelBuilderExtensions
 {
-    /// <summary>Adds the tables of texted codes, clients' tries at them and SMS budgets. Call it in <c>OnModelCreating</c> after
+    /// <summary>Adds the tables of texted codes, clients' tries at them, SMS budgets and security events. Call it in <c>OnModelCreating</c> after
     /// <c>base.OnModelCreating(builder)</c>, then add a migration of your own.</summary>
     /// <param name="builder">The model builder of the app's Identity context.</param>
     /// <param name="configure">Changes table names or the schema.</param>
@@ -51,6 +55,19 @@ public static class SmsTwoFactorModelBuilderExtensions
             // parallel post of the same client got in first.
             guess.HasIndex(g => new { g.CodeId, g.ClientKey }).IsUnique();
             guess.HasIndex(g => new { g.UserId, g.AtUtc });
+        });
+        builder.Entity<SecurityEvent>(e =>
+        {
+            e.ToTable(names.SecurityEventsTable, names.Schema);
+            e.HasKey(x => x.Id);
+            e.Property(x => x.UserId).HasMaxLength(450).IsRequired();
+            e.Property(x => x.Kind).HasMaxLength(64).IsRequired();
+            e.Property(x => x.IpAddress).HasMaxLength(45);
+            e.Property(x => x.UserAgent).HasMaxLength(200);
+            e.Property(x => x.Detail).HasMaxLength(256);
+            // An account's activity page reads its newest events; pruning deletes by age.
+            e.HasIndex(x => new { x.UserId, x.AtUtc });
+            e.HasIndex(x => x.AtUtc);
         });
         builder.Entity<SmsBudgetEntry>(budget =>
         {

@@ -141,6 +141,7 @@ internal sealed class SmsTwoFactorStoreCore<TUser, TKey>(DbContext context)
     {
         await Codes.Where(c => c.UserId == userId).ExecuteDeleteAsync(cancellationToken);
         await Guesses.Where(g => g.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        await context.Set<Events.SecurityEvent>().Where(e => e.UserId == userId).ExecuteDeleteAsync(cancellationToken);
     }
 
     public async Task<bool> TryRecordGuessAsync(SmsCode code, string clientKey, DateTime nowUtc, CancellationToken cancellationToken)

@@ -35,7 +35,7 @@ public class SmsTwoFactorUserOnlyStore<TUser, TContext, TKey> : UserOnlyStore<TU
         return _core.IncrementAsync(user, cancellationToken);
     }
 
-    /// <summary>Deletes the user (Identity's store) and then the user's texted codes.</summary>
+    /// <summary>Deletes the user (Identity's store) and then the user's texted codes, tries at them and security events.</summary>
     /// <inheritdoc />
     public override async Task<IdentityResult> DeleteAsync(TUser user, CancellationToken cancellationToken = default)
     {

@@ -37,7 +37,7 @@ public class SmsTwoFactorUserStore<TUser, TRole, TContext, TKey> : UserStore<TUs
         return _core.IncrementAsync(user, cancellationToken);
     }
 
-    /// <summary>Deletes the user (Identity's store) and then the user's texted codes.</summary>
+    /// <summary>Deletes the user (Identity's store) and then the user's texted codes, tries at them and security events.</summary>
     /// <inheritdoc />
     public override async Task<IdentityResult> DeleteAsync(TUser user, CancellationToken cancellationToken = default)
     {

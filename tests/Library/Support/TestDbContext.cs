@@ -32,6 +32,7 @@ public class IntKeyDbContext(DbContextOptions<IntKeyDbContext> options) : Identi
         {
             o.CodesTable = "TextedCodes";
             o.BudgetsTable = "TextBudgets";
+            o.SecurityEventsTable = "AccountEvents";
         });
     }
 }
