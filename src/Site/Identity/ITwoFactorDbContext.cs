@@ -14,6 +14,7 @@ public interface ITwoFactorDbContext
     DbSet<SmsCode> UserCodes { get; }
     /// <summary>The library's budget rows, in the site's <c>SendBudgets</c> table.</summary>
     DbSet<SmsBudgetEntry> SendBudgets { get; }
+    /// <summary>The library's security events, in the site's <c>SecurityEvents</c> table.</summary>
     DbSet<SecurityEvent> SecurityEvents { get; }
     /// <summary>The library's tries at codes, in the site's <c>CodeGuesses</c> table.</summary>
     DbSet<SmsCodeGuess> CodeGuesses { get; }
@@ -50,13 +51,14 @@ public static class TwoFactorModel
                 .HasConversion(new Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<DateTimeOffset, DateTime>(
                     end => end.UtcDateTime, utc => new DateTimeOffset(DateTime.SpecifyKind(utc, DateTimeKind.Utc))));
         });
-        // The library's code, try and budget tables under the site's names. The site keeps its column lengths, and its
+        // The library's code, try, budget and security event tables under the site's names. The site keeps its column lengths, and its
         // foreign keys, so deleting a user deletes the user's codes and tries in the same statement.
         modelBuilder.AddSmsTwoFactor(names =>
         {
             names.CodesTable = "UserCodes";
             names.GuessesTable = "CodeGuesses";
             names.BudgetsTable = "SendBudgets";
+            names.SecurityEventsTable = "SecurityEvents";
         });
         modelBuilder.Entity<SmsCode>(b =>
         {
@@ -73,15 +75,8 @@ public static class TwoFactorModel
         modelBuilder.Entity<SmsBudgetEntry>(b => b.Property(x => x.Key).HasMaxLength(80));
         modelBuilder.Entity<SecurityEvent>(b =>
         {
-            b.ToTable("SecurityEvents");
-            b.HasKey(e => e.Id);
             b.Property(e => e.UserId).HasMaxLength(36);
             b.Property(e => e.Kind).HasMaxLength(32);
-            b.Property(e => e.IpAddress).HasMaxLength(45);
-            b.Property(e => e.UserAgent).HasMaxLength(200);
-            b.Property(e => e.Detail).HasMaxLength(256);
-            b.HasIndex(e => new { e.UserId, e.AtUtc });
-            b.HasIndex(e => e.AtUtc);
             b.HasOne<TwoFactorUser>().WithMany().HasForeignKey(e => e.UserId).OnDelete(DeleteBehavior.Cascade);
         });
         modelBuilder.Entity<RecoveryCode>(b =>

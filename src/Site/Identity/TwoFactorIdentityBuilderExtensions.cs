@@ -52,7 +52,8 @@ public static class TwoFactorIdentityBuilderExtensions
         services.TryAddSingleton<DailyTextsGauge>();
         services.TryAddScoped<DummyPasswordCheck>();
         services.TryAddScoped<ISmsBudget, SmsBudget<TContext>>();
-        services.TryAddScoped<ISecurityEventLog, SecurityEventLog<TContext>>();
+        services.TryAddScoped<ISecurityEventLog>(sp => new SecurityEventLog(sp.GetRequiredService<TContext>(), sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<SmsTwoFactorOptions>>(), sp.GetService<Microsoft.AspNetCore.Http.IHttpContextAccessor>()));
         services.AddTransient<IConfigureOptions<IdentityOptions>, IdentityOptionsFromTwoFactor>();
 
         builder.AddUserStore<TwoFactorUserStore<TContext>>();
@@ -74,6 +75,7 @@ public static class TwoFactorIdentityBuilderExtensions
             options.CodeLifetime = twoFactor.Value.CodeLifetime;
             options.MaxWrongCodesPerDay = twoFactor.Value.MaxWrongCodesPerDay;
             options.RequireConfirmedPhone = twoFactor.Value.RequireConfirmedPhone;
+            options.SecurityEventRetention = twoFactor.Value.SecurityEventRetention;
         }
     }
 

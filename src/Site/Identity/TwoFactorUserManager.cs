@@ -298,7 +298,7 @@ public partial class TwoFactorUserManager(
 
     /// <summary>Adds an event to the account's security activity (when a log is registered).</summary>
     public virtual Task RecordEventAsync(TwoFactorUser user, string kind) =>
-        _events is null ? Task.CompletedTask : _events.RecordAsync(user.Id, kind, CancellationToken);
+        _events is null ? Task.CompletedTask : _events.RecordAsync(user.Id, kind, cancellationToken: CancellationToken);
 
     public virtual Task<CodeState> GetCodeStateAsync(TwoFactorUser user, string purpose)
         => Codes.GetStateAsync(purpose, user);

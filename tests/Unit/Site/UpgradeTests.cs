@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 using IdentityTwoFactor.Data;
+using IdentityTwoFactor.Identity;
 using IdentityTwoFactor.Pages;
 using IdentityTwoFactor.Sms;
 using IdentityTwoFactor.Tests.Unit.Support;
@@ -8,6 +9,7 @@ using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Migrations;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace IdentityTwoFactor.Tests.Unit.Site;
 
@@ -76,6 +78,10 @@ public abstract class UpgradeTests(DatabaseKind database) : IAsyncLifetime
                 INSERT INTO "UserCodes" ("Id", "UserId", "Purpose", "CodeHash", "CreatedUtc", "ExpiresUtc", "SentUtc")
                 VALUES ({Guid.NewGuid()}, {lockedId}, {"Unlock"}, {codeHash}, {now.AddMinutes(-5)}, {now.AddMinutes(55)}, {now.AddMinutes(-5)})
                 """);
+            await db.Database.ExecuteSqlAsync($"""
+                INSERT INTO "SecurityEvents" ("UserId", "Kind", "AtUtc", "IpAddress", "UserAgent")
+                VALUES ({lockedId}, {"Locked"}, {now.AddMinutes(-5)}, {"198.51.100.7"}, {"Old browser"})
+                """);
         }
 
         await using var site = await SiteFactory.StartAsync(Settings());
@@ -98,6 +104,21 @@ public abstract class UpgradeTests(DatabaseKind database) : IAsyncLifetime
 
         // Used once: the row is gone.
         Assert.Equal(0, await site.WithDbAsync(db => db.UserCodes.CountAsync(c => c.UserId == lockedId && c.Purpose == "Unlock")));
+
+        // The account's history goes on from what the old release recorded: its lock, then this upgrade's unlock.
+        var history = await site.WithDbAsync(db => db.SecurityEvents.Where(e => e.UserId == lockedId).OrderBy(e => e.AtUtc).ThenBy(e => e.Id)
+            .Select(e => new { e.Kind, e.IpAddress }).ToListAsync());
+        Assert.Equal(new { Kind = "Locked", IpAddress = (string?)"198.51.100.7" }, history[0]);
+        Assert.Contains(history.Skip(1), e => e.Kind == SecurityEventKinds.Unlocked);
+
+        // What Identity's own store gives is there for the upgraded users too: a claim is added and read back.
+        Assert.Equal(["early-adopter"], await site.WithScopeAsync(async services =>
+        {
+            var users = services.GetRequiredService<UserManager<TwoFactorUser>>();
+            var user = (await users.FindByIdAsync(activeId))!;
+            Assert.True((await users.AddClaimAsync(user, new System.Security.Claims.Claim("tier", "early-adopter"))).Succeeded);
+            return (await users.GetClaimsAsync(user)).Select(c => c.Value).ToList();
+        }));
     }
 
     private Dictionary<string, string?> Settings()

@@ -109,6 +109,13 @@ public sealed class SiteFactory : WebApplicationFactory<Program>
         return await query(scope.ServiceProvider.GetRequiredService<SiteDbContext>());
     }
 
+    /// <summary>Runs <paramref name="act"/> with a request's worth of the site's services (its user manager, its stores).</summary>
+    public async Task<T> WithScopeAsync<T>(Func<IServiceProvider, Task<T>> act)
+    {
+        await using var scope = Services.CreateAsyncScope();
+        return await act(scope.ServiceProvider);
+    }
+
     /// <summary>Row counts and every user row, to prove bad input changed nothing stored.</summary>
     public Task<string> SnapshotAsync() => WithDbAsync(async db =>
     {

@@ -1,29 +1,17 @@
 namespace IdentityTwoFactor.Identity;
 
-/// <summary>One security event of an account, shown to its owner. Never holds a code, password or token.</summary>
-public class SecurityEvent
-{
-    public long Id { get; set; }
-    public string UserId { get; set; } = "";
-    public string Kind { get; set; } = "";
-    public DateTime AtUtc { get; set; }
-    public string? IpAddress { get; set; }
-    public string? UserAgent { get; set; }
-
-    /// <summary>Which account a support agent acted on (the agent's own events only); never a number, code or hash.</summary>
-    public string? Detail { get; set; }
-}
-
-/// <summary>The kinds of security event, with the sentence the account page shows for each.</summary>
+/// <summary>The site's kinds of security event, with the sentence the account page shows for each. The events themselves
+/// are the library's (<see cref="IdentityTwoFactor.Events.SecurityEvent"/>), and the kinds the library records share its
+/// names.</summary>
 public static class SecurityEventKinds
 {
     public const string SignedUp = "SignedUp";
     public const string SignedIn = "SignedIn";
-    public const string PasswordFailed = "PasswordFailed";
-    public const string Locked = "Locked";
-    public const string CodeSent = "CodeSent";
-    public const string CodeFailed = "CodeFailed";
-    public const string Unlocked = "Unlocked";
+    public const string PasswordFailed = IdentityTwoFactor.Events.SecurityEventKinds.PasswordFailed;
+    public const string Locked = IdentityTwoFactor.Events.SecurityEventKinds.Locked;
+    public const string CodeSent = IdentityTwoFactor.Events.SecurityEventKinds.CodeSent;
+    public const string CodeFailed = IdentityTwoFactor.Events.SecurityEventKinds.CodeFailed;
+    public const string Unlocked = IdentityTwoFactor.Events.SecurityEventKinds.Unlocked;
     public const string PasswordReset = "PasswordReset";
     public const string PasswordChanged = "PasswordChanged";
     public const string PhoneConfirmed = "PhoneConfirmed";
