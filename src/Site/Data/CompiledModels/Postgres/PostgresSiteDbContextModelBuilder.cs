@@ -12,15 +12,15 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
     public partial class PostgresSiteDbContextModel
     {
         private PostgresSiteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("93e81394-f8ed-4cfe-8338-9fd70d35c360"), entityTypeCount: 15)
+            : base(skipDetectChanges: false, modelId: new Guid("c99c8de6-6663-4fb3-92b4-3f13054c2188"), entityTypeCount: 15)
         {
         }
 
         partial void Initialize()
         {
+            var securityEvent = SecurityEventEntityType.Create(this);
             var authenticatorKey = AuthenticatorKeyEntityType.Create(this);
             var recoveryCode = RecoveryCodeEntityType.Create(this);
-            var securityEvent = SecurityEventEntityType.Create(this);
             var userSession = UserSessionEntityType.Create(this);
             var twoFactorUser = TwoFactorUserEntityType.Create(this);
             var userRole = UserRoleEntityType.Create(this);
@@ -34,9 +34,9 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
             var identityUserPasskey = IdentityUserPasskeyEntityType.Create(this);
             var identityUserToken = IdentityUserTokenEntityType.Create(this);
 
+            SecurityEventEntityType.CreateForeignKey1(securityEvent, twoFactorUser);
             AuthenticatorKeyEntityType.CreateForeignKey1(authenticatorKey, twoFactorUser);
             RecoveryCodeEntityType.CreateForeignKey1(recoveryCode, twoFactorUser);
-            SecurityEventEntityType.CreateForeignKey1(securityEvent, twoFactorUser);
             UserSessionEntityType.CreateForeignKey1(userSession, twoFactorUser);
             UserRoleEntityType.CreateForeignKey1(userRole, twoFactorUser);
             SmsCodeEntityType.CreateForeignKey1(smsCode, twoFactorUser);
@@ -47,9 +47,9 @@ namespace IdentityTwoFactor.Data.CompiledModels.Postgres
             IdentityUserPasskeyEntityType.CreateForeignKey1(identityUserPasskey, twoFactorUser);
             IdentityUserTokenEntityType.CreateForeignKey1(identityUserToken, twoFactorUser);
 
+            SecurityEventEntityType.CreateAnnotations(securityEvent);
             AuthenticatorKeyEntityType.CreateAnnotations(authenticatorKey);
             RecoveryCodeEntityType.CreateAnnotations(recoveryCode);
-            SecurityEventEntityType.CreateAnnotations(securityEvent);
             UserSessionEntityType.CreateAnnotations(userSession);
             TwoFactorUserEntityType.CreateAnnotations(twoFactorUser);
             UserRoleEntityType.CreateAnnotations(userRole);

@@ -11,15 +11,15 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
     public partial class SiteDbContextModel
     {
         private SiteDbContextModel()
-            : base(skipDetectChanges: false, modelId: new Guid("d17b998e-f6f7-47cc-92af-cf78b29b5f74"), entityTypeCount: 15)
+            : base(skipDetectChanges: false, modelId: new Guid("c27d9ed5-0834-4478-ac8b-2728baa16f12"), entityTypeCount: 15)
         {
         }
 
         partial void Initialize()
         {
+            var securityEvent = SecurityEventEntityType.Create(this);
             var authenticatorKey = AuthenticatorKeyEntityType.Create(this);
             var recoveryCode = RecoveryCodeEntityType.Create(this);
-            var securityEvent = SecurityEventEntityType.Create(this);
             var userSession = UserSessionEntityType.Create(this);
             var twoFactorUser = TwoFactorUserEntityType.Create(this);
             var userRole = UserRoleEntityType.Create(this);
@@ -33,9 +33,9 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
             var identityUserPasskey = IdentityUserPasskeyEntityType.Create(this);
             var identityUserToken = IdentityUserTokenEntityType.Create(this);
 
+            SecurityEventEntityType.CreateForeignKey1(securityEvent, twoFactorUser);
             AuthenticatorKeyEntityType.CreateForeignKey1(authenticatorKey, twoFactorUser);
             RecoveryCodeEntityType.CreateForeignKey1(recoveryCode, twoFactorUser);
-            SecurityEventEntityType.CreateForeignKey1(securityEvent, twoFactorUser);
             UserSessionEntityType.CreateForeignKey1(userSession, twoFactorUser);
             UserRoleEntityType.CreateForeignKey1(userRole, twoFactorUser);
             SmsCodeEntityType.CreateForeignKey1(smsCode, twoFactorUser);
@@ -46,9 +46,9 @@ namespace IdentityTwoFactor.Data.CompiledModels.Sqlite
             IdentityUserPasskeyEntityType.CreateForeignKey1(identityUserPasskey, twoFactorUser);
             IdentityUserTokenEntityType.CreateForeignKey1(identityUserToken, twoFactorUser);
 
+            SecurityEventEntityType.CreateAnnotations(securityEvent);
             AuthenticatorKeyEntityType.CreateAnnotations(authenticatorKey);
             RecoveryCodeEntityType.CreateAnnotations(recoveryCode);
-            SecurityEventEntityType.CreateAnnotations(securityEvent);
             UserSessionEntityType.CreateAnnotations(userSession);
             TwoFactorUserEntityType.CreateAnnotations(twoFactorUser);
             UserRoleEntityType.CreateAnnotations(userRole);
