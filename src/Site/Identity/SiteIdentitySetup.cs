@@ -66,10 +66,6 @@ public static class SiteIdentitySetup
         // on the account page delete them at once. The security stamp is still checked on every request, so any other
         // stamp change (a new phone number, the second factor turned off) ends other sessions at their next request.
         services.Configure<SecurityStampValidatorOptions>(o => o.ValidationInterval = TimeSpan.Zero);
-        // A stranger's wrong code burns it for the stranger's browser only: the library's client key (the antiforgery
-        // cookie and the network) tells the browsers apart.
-        services.AddHttpContextAccessor();
-        services.AddSingleton<IdentityTwoFactor.Codes.ISmsCodeClient, IdentityTwoFactor.Codes.HttpContextSmsCodeClient>();
         services.AddHostedService<ExpiredRowsPruner>();
         // Identity's UserManager logs a failed token check at Debug with its purpose, and a phone change's purpose is
         // "ChangePhoneNumber:" plus the full new number. Our provider logs the same failures by kind only.

@@ -43,6 +43,8 @@ public static class TwoFactorIdentityBuilderExtensions
         services.TryAddSingleton<ISmsCodeGenerator>(sp => sp.GetRequiredService<ICodeGenerator>());
         services.TryAddSingleton(sp => sp.GetRequiredService<CodeHasher>().Codes);
         services.AddTransient<IConfigureOptions<SmsTwoFactorOptions>, SmsTwoFactorOptionsFromTwoFactor>();
+        // A stranger's wrong code burns it for the stranger's browser only: the library's client key (the antiforgery
+        // cookie and the network) tells the browsers apart.
         services.AddHttpContextAccessor();
         services.TryAddSingleton<ISmsCodeClient, HttpContextSmsCodeClient>();
         // The library's instruments (texts, locks, unlocks, code checks); exported only when Metrics:Enabled.
