@@ -35,8 +35,6 @@ public sealed class CodeHasher
     /// <summary>The library's hasher under the site's key: the codes the library's provider checks.</summary>
     public SmsCodeHasher Codes => _hasher;
 
-    public byte[] Hash(string userId, string purpose, string? phoneNumber, string code) => _hasher.Hash(userId, purpose, phoneNumber, code);
-
     /// <summary>The keyed hash of a normalized recovery code, bound to its user (and to a purpose no texted code has).</summary>
     public byte[] HashRecoveryCode(string userId, string normalizedCode) => _hasher.Hash(userId, RecoveryCodePurpose, null, normalizedCode);
 
