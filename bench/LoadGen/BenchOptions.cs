@@ -34,6 +34,11 @@ internal sealed class BenchOptions
     /// smallest carries the GET target, the largest the "answered within 2 s" target (issue 16).</summary>
     public IReadOnlyList<int> FloodClients { get; private set; } = [64, 256];
 
+    /// <summary>J: which clients run beside the flood, in this order (<c>--flood-pacing paced,unpaced</c>): paced GET and
+    /// unlock clients (a fixed schedule, like people) carry the completed-logins target; unpaced ones (each op starts as
+    /// the last ends) load the pages as hard as they can. The latency targets hold for both.</summary>
+    public IReadOnlyList<bool> FloodPacing { get; private set; } = [true, false];
+
     /// <summary><c>--engines sqlite,postgres</c>: the site on each database engine side by side (no stock app);
     /// empty for the site-vs-stock run.</summary>
     public IReadOnlyList<string> Engines { get; private set; } = [];
@@ -74,6 +79,14 @@ internal sealed class BenchOptions
                     {
                         throw new ArgumentException("--flood-clients takes comma-separated positive numbers, e.g. 64,256");
                     }
+                    break;
+                case "--flood-pacing":
+                    var pacings = value.ToLowerInvariant().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+                    if (pacings.Length == 0 || pacings.Any(v => v is not ("paced" or "unpaced")) || pacings.Distinct().Count() != pacings.Length)
+                    {
+                        throw new ArgumentException($"--flood-pacing takes paced and/or unpaced, comma-separated, not '{value}'");
+                    }
+                    o.FloodPacing = [.. pacings.Select(v => v == "paced")];
                     break;
                 case "--engines":
                     o.Engines = value.ToLowerInvariant().Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -40,8 +40,9 @@ internal readonly record struct Outcome(OutcomeKind Kind, string? Error = null, 
 internal delegate Task<Outcome> FloodOperation(Browser browser, CancellationToken ct);
 
 /// <summary>Clients of one kind in a flood phase: <paramref name="Operation"/> is made once per client (it may keep
-/// state, e.g. its antiforgery token).</summary>
-internal sealed record FloodGroup(string Name, int Clients, Func<int, FloodOperation> Operation, bool FreshCookiesEachOp);
+/// state, e.g. its antiforgery token). <paramref name="Interval"/>: each client starts one op per interval (staggered
+/// across the clients), or the next at once when one ran over; null: each starts the next op as the last one ends.</summary>
+internal sealed record FloodGroup(string Name, int Clients, Func<int, FloodOperation> Operation, bool FreshCookiesEachOp, TimeSpan? Interval = null);
 
 /// <summary>One group's figures over a phase. <paramref name="ElapsedSeconds"/> runs from the phase's start to the
 /// group's last answer (clients start no op after the phase's duration; the ones in flight finish).</summary>
@@ -53,17 +54,23 @@ internal sealed record GroupResult(string Name, int Clients, long Ops, long Done
     public double BusyShare => Ops == 0 ? double.NaN : (double)Busy / Ops;
 }
 
-/// <summary>One phase of J for one app: <paramref name="FloodClients"/> 0 is the quiet phase. CPU in cores (CPU
-/// seconds ÷ wall seconds over the whole phase): the server process, and this load generator's process (which also
-/// hosts the fake RingCentral server).</summary>
-internal sealed record FloodPhase(string App, int Repeat, int FloodClients, double Seconds, double ServerCores, double LoadGenCores,
+/// <summary>One phase of J for one app: <paramref name="FloodClients"/> 0 is the quiet phase. <paramref name="Paced"/>:
+/// the GET and unlock clients start their ops on a fixed schedule, like people; otherwise each starts its next op the
+/// moment the last one ends. CPU in cores (CPU seconds ÷ wall seconds over the whole phase): the server process, and
+/// this load generator's process (which also hosts the fake RingCentral server).</summary>
+internal sealed record FloodPhase(string App, int Repeat, int FloodClients, bool Paced, double Seconds, double ServerCores, double LoadGenCores,
     double PeakRssMiB, IReadOnlyList<GroupResult> Groups)
 {
+    /// <summary>The flood phase's hashing ceiling: logins/s with every core verifying the site's hash at once, timed
+    /// right before and right after the phase (NaN for a quiet phase). The machine's speed drifts within minutes, so
+    /// each phase is judged against the ceiling of its own moment.</summary>
+    public double Ceiling { get; init; } = double.NaN;
+
     public const string Get = "GET";
     public const string Unlock = "unlock";
     public const string Login = "login";
 
-    public string Phase => FloodClients == 0 ? "quiet" : $"flood {FloodClients}";
+    public string Phase => (FloodClients == 0 ? "quiet" : $"flood {FloodClients}") + (Paced ? ", paced" : ", unpaced");
 
     public GroupResult? Group(string name) => Groups.FirstOrDefault(g => g.Name == name);
 }
@@ -72,7 +79,8 @@ internal static class FloodRunner
 {
     /// <summary>Runs every group at once on one clock for <paramref name="duration"/>, like <see cref="LoadRunner"/>:
     /// each client starts a new op while time is left, so the phase stops by itself.</summary>
-    public static async Task<FloodPhase> RunAsync(AppProcess app, HttpClient http, int repeat, int floodClients, TimeSpan duration, IReadOnlyList<FloodGroup> groups)
+    public static async Task<FloodPhase> RunAsync(AppProcess app, HttpClient http, int repeat, int floodClients, bool paced, TimeSpan duration,
+        IReadOnlyList<FloodGroup> groups)
     {
         using var hardStop = new CancellationTokenSource(duration + TimeSpan.FromSeconds(60));
         using var self = Process.GetCurrentProcess();
@@ -84,7 +92,7 @@ internal static class FloodRunner
         var serverCpu = app.CpuSeconds() - serverBefore;
         self.Refresh();
         var ownCpu = (self.TotalProcessorTime - ownBefore).TotalSeconds;
-        return new FloodPhase(app.Name, repeat, floodClients, seconds, serverCpu / seconds, ownCpu / seconds, app.PeakRssMiB(), results);
+        return new FloodPhase(app.Name, repeat, floodClients, paced, seconds, serverCpu / seconds, ownCpu / seconds, app.PeakRssMiB(), results);
     }
 
     private static async Task<GroupResult> RunGroupAsync(FloodGroup group, HttpClient http, Stopwatch wall, TimeSpan duration, CancellationToken hardStop)
@@ -97,8 +105,31 @@ internal static class FloodRunner
             var browser = new Browser(http);
             var operation = group.Operation(i);
             var mine = new List<double>(1024);
+            // Paced: client i starts an op every Interval (staggered across the clients), or at once when the last one
+            // ran over; it never bursts to catch up.
+            var next = group.Interval is { } first ? first * i / group.Clients : TimeSpan.Zero;
             while (wall.Elapsed < duration && !hardStop.IsCancellationRequested)
             {
+                if (group.Interval is { } interval)
+                {
+                    var wait = next - wall.Elapsed;
+                    if (wait > TimeSpan.Zero)
+                    {
+                        try
+                        {
+                            await Task.Delay(wait, hardStop);
+                        }
+                        catch (OperationCanceledException)
+                        {
+                            break;
+                        }
+                        if (wall.Elapsed >= duration)
+                        {
+                            break;
+                        }
+                    }
+                    next = Max(next + interval, wall.Elapsed);
+                }
                 if (group.FreshCookiesEachOp)
                 {
                     browser.ClearCookies();
@@ -151,4 +182,6 @@ internal static class FloodRunner
         return new GroupResult(group.Name, group.Clients, all.Length, done, busy, errors, serverErrors, timeouts, busyWithoutRetryAfter, elapsed,
             LoadRunner.Percentile(all, 0.50), LoadRunner.Percentile(all, 0.99), all.Length == 0 ? double.NaN : all[^1], [.. errorSamples]);
     }
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

@@ -90,6 +90,14 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
     private const int FloodGetClients = 4;
     private const int FloodUnlockClients = 4;
 
+    /// <summary>J, paced: each GET client loads the login page 20 times a second, each unlock client runs the story
+    /// twice a second (80 pages and 8 stories a second in all), in the quiet phase and during the flood alike.</summary>
+    private static readonly TimeSpan PacedGetInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly TimeSpan PacedUnlockInterval = TimeSpan.FromMilliseconds(500);
+
+    /// <summary>J's unrecorded warm-up per app, at least (<c>--warmup</c> when longer).</summary>
+    private const int FloodWarmupSeconds = 10;
+
     private readonly List<RunResult> _runs = [];
     private readonly List<FloodPhase> _flood = [];
     private readonly List<double> _hashMs = [];
@@ -476,17 +484,20 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
         var watch = Stopwatch.StartNew();
         try
         {
-            Console.WriteLine($"J warm-up: {o.Warmup.TotalSeconds:F0} s per app, 4 flood clients");
+            // Long enough for tiered compilation to settle on every path J drives: with the 3 s of the other scenarios the
+            // JIT still took a fifth of the site's CPU in the first flood phase (perf, during F right after the start).
+            var warmup = TimeSpan.FromSeconds(Math.Max(FloodWarmupSeconds, o.Warmup.TotalSeconds));
+            Console.WriteLine($"J warm-up: {warmup.TotalSeconds:F0} s per app, {o.FloodClients[0]} flood clients beside paced GET and unlock clients");
             foreach (var isSite in new[] { true, false })
             {
-                await FloodPhaseAsync(isSite, 4, 0, o.Warmup, siteHttp, stockHttp);
+                await FloodPhaseAsync(isSite, o.FloodClients[0], paced: true, 0, warmup, siteHttp, stockHttp);
             }
-            var phases = o.FloodClients.Prepend(0).ToList();
+            var phases = o.FloodPacing.SelectMany(paced => o.FloodClients.Prepend(0).Select(clients => (Paced: paced, Clients: clients))).ToList();
             for (var p = 0; p < phases.Count; p++)
             {
                 foreach (var isSite in p % 2 == 0 ? new[] { true, false } : [false, true])
                 {
-                    var phase = await FloodPhaseAsync(isSite, phases[p], 1, o.Duration, siteHttp, stockHttp);
+                    var phase = await FloodPhaseAsync(isSite, phases[p].Clients, phases[p].Paced, 1, o.Duration, siteHttp, stockHttp);
                     _flood.Add(phase);
                     PrintFloodPhase(phase);
                 }
@@ -499,12 +510,14 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
         }
     }
 
-    private async Task<FloodPhase> FloodPhaseAsync(bool isSite, int floodClients, int repeat, TimeSpan duration, HttpClient siteHttp, HttpClient stockHttp)
+    private async Task<FloodPhase> FloodPhaseAsync(bool isSite, int floodClients, bool paced, int repeat, TimeSpan duration, HttpClient siteHttp, HttpClient stockHttp)
     {
-        var groups = new List<FloodGroup> { new(FloodPhase.Get, FloodGetClients, _ => GetFormOutcome(isSite ? SiteLogin : StockLogin), FreshCookiesEachOp: true) };
+        var groups = new List<FloodGroup> { new(FloodPhase.Get, FloodGetClients, _ => GetFormOutcome(isSite ? SiteLogin : StockLogin), FreshCookiesEachOp: true,
+            paced ? PacedGetInterval : null) };
         if (isSite)
         {
-            groups.Add(new(FloodPhase.Unlock, FloodUnlockClients, client => UnlockStory("j", client), FreshCookiesEachOp: true));
+            groups.Add(new(FloodPhase.Unlock, FloodUnlockClients, client => UnlockStory("j", client), FreshCookiesEachOp: true,
+                paced ? PacedUnlockInterval : null));
         }
         if (floodClients > 0)
         {
@@ -512,9 +525,19 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
             groups.Add(new(FloodPhase.Login, floodClients, _ => isSite ? SiteFloodLogin() : StockFloodLogin(), FreshCookiesEachOp: false));
         }
         var app = isSite ? _site! : _stock!;
-        var phase = await FloodRunner.RunAsync(app, isSite ? siteHttp : stockHttp, repeat, floodClients, duration, groups);
+        var ceiling = new List<double>();
+        var recorded = floodClients > 0 && repeat > 0;
+        if (recorded)
+        {
+            MeasureParallelHash(ceiling);
+        }
+        var phase = await FloodRunner.RunAsync(app, isSite ? siteHttp : stockHttp, repeat, floodClients, paced, duration, groups);
         await WaitIdleAsync(app);
-        return phase;
+        if (recorded)
+        {
+            MeasureParallelHash(ceiling);
+        }
+        return ceiling.Count == 0 ? phase : phase with { Ceiling = LoadRunner.Median(ceiling) };
     }
 
     /// <summary>After a phase, waits (at most 30 s) until the server uses under a quarter of a core: work for requests
@@ -536,7 +559,7 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
     private static void PrintFloodPhase(FloodPhase phase)
     {
         var line = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture,
-            $"J {phase.App,-5} {phase.Phase,-9}: {phase.Seconds,5:F1} s, cpu {phase.ServerCores:F2} cores (load gen {phase.LoadGenCores:F2})"));
+            $"J {phase.App,-5} {phase.Phase,-19}: {phase.Seconds,5:F1} s, cpu {phase.ServerCores:F2} cores (load gen {phase.LoadGenCores:F2}), ceiling {phase.Ceiling:F1}/s"));
         foreach (var g in phase.Groups)
         {
             line.Append(CultureInfo.InvariantCulture, $" | {g.Name} ×{g.Clients}: {g.OpsPerSecond:F1} ops/s p50 {g.P50Ms:F1} p99 {g.P99Ms:F1} max {g.MaxMs:F0} ms");
@@ -856,6 +879,16 @@ internal sealed class Bench(BenchOptions o, FakeRingCentralServer fake, string w
         var (wall, cpu) = HashTiming.VerifyMilliseconds(_siteHash, Password, count);
         _hashMs.AddRange(wall);
         _hashCpuMs.Add(cpu);
+    }
+
+    /// <summary>A flood phase's ceiling: two batches of as many threads as cores verifying at once (4 verifies each),
+    /// while both apps are idle.</summary>
+    private void MeasureParallelHash(List<double> rates)
+    {
+        for (var i = 0; i < 2; i++)
+        {
+            rates.Add(HashTiming.ParallelVerifiesPerSecond(_siteHash, Password, Environment.ProcessorCount, 4));
+        }
     }
 
     private static void Require(Answer answer, int status, string location, string what)

@@ -150,26 +150,27 @@ internal static class Report
         }
         if (flood.HashMs.Count > 0)
         {
-            AppendFlood(sb, o, flood.Phases, cores / (LoadRunner.Median(flood.HashMs) / 1000), cores / (LoadRunner.Median(flood.HashCpuMs) / 1000),
-                LoadRunner.Median(flood.HashMs));
+            AppendFlood(sb, o, flood.Phases, cores / (LoadRunner.Median(flood.HashMs) / 1000), LoadRunner.Median(flood.HashMs));
         }
         return sb.ToString();
     }
 
     /// <summary>J (issue 16 item 3): per app and phase, the GET, unlock and flood-login figures; then the site's four
     /// targets with the stock app's figures beside them.</summary>
-    /// <param name="cpuCeiling">cores ÷ CPU time per verify: shown beside the target's figure, as the wall-time
-    /// ceiling reads low when other processes share the machine.</param>
-    /// <param name="hashMs">The median verify time behind <paramref name="ceiling"/>, timed right before and after J.</param>
-    private static void AppendFlood(StringBuilder sb, BenchOptions o, IReadOnlyList<FloodPhase> flood, double ceiling, double cpuCeiling, double hashMs)
+    /// <param name="singleCeiling">cores ÷ the single-threaded verify time around J (B's way): shown for comparison with
+    /// the phases' own ceilings. It assumes the cores hash together as fast as each alone, which a virtual machine's
+    /// need not.</param>
+    /// <param name="hashMs">The median single-threaded verify time behind <paramref name="singleCeiling"/>.</param>
+    private static void AppendFlood(StringBuilder sb, BenchOptions o, IReadOnlyList<FloodPhase> flood, double singleCeiling, double hashMs)
     {
         if (flood.Count == 0)
         {
             return;
         }
-        FloodPhase? Phase(string app, int clients) => flood.FirstOrDefault(p => p.App == app && p.FloodClients == clients);
+        FloodPhase? Phase(string app, int clients, bool paced) => flood.FirstOrDefault(p => p.App == app && p.FloodClients == clients && p.Paced == paced);
         var sizes = flood.Select(p => p.FloodClients).Distinct().Order().ToList();
         var floods = sizes.Where(n => n > 0).ToList();
+        var pacings = flood.Select(p => p.Paced).Distinct().OrderByDescending(p => p).ToList();
         sb.AppendLine();
         sb.AppendLine("#### Flood: J. credential-stuffing flood (issue 16)");
         sb.AppendLine();
@@ -177,32 +178,41 @@ internal static class Report
             "In every phase 4 clients GET the login page (fresh cookies each op, as A) and, on the site, 4 run the unlock-by-code story " +
             "(re-lock in SQL, resend, read the texted code from the fake, unlock; as F, own accounts j0–j3, fake RingCentral latency 0; " +
             "its latency leaves out the re-lock, the bench's own write from another process). " +
+            "**Paced** phases: those clients keep a schedule, as people do (each GET client 20 pages a second, each unlock client 2 stories a second: " +
+            "80 pages and 8 stories a second in all, flood or not). **Unpaced** phases: each of them starts its next op the moment the last one ends, " +
+            "so they take whatever CPU the server gives them (thousands of pages a second). " +
             "Flood clients post wrong logins: one GET of the form per client for its antiforgery token, then only POSTs with it (cookies kept). " +
             "Site: a random unknown email each time (the dummy hash); stock: its known user with a wrong password. " +
             "Login figures cover every answer; **done** = the normal failure (site 302 → /login, stock 200 \"Invalid login attempt\"), " +
             $"**busy** = 503 with \"{Outcome.BusySentence}\", **errors** = anything else (other status or page, 5xx that is not the busy page, timeouts). " +
             "ops/s and done/s = count ÷ the group's wall time (phase start to its last answer; in-flight ops finish after the phase's duration). " +
-            string.Create(Inv, $"Ceiling = J's own hashing ceiling, from 20 verifies timed right before and right after J (median {hashMs:F1} ms): {ceiling:F1} logins/s (the target's; the CPU ceiling, {cpuCeiling:F1}, is shown beside it; the run's overall ceiling above differs when the machine's speed drifts). CPU = cores used over the phase: the server process, and the load generator's process (it also hosts the fake RingCentral)."));
+            "**Ceiling** = each flood phase's own hashing ceiling: as many threads as cores verifying the site's hash at once in the load generator, " +
+            "2 batches right before and 2 right after the phase, both apps idle (the machine's speed drifts within minutes; a phase is judged against its own moment). " +
+            string.Create(Inv, $"For comparison, B's way, cores ÷ the single-threaded verify time (median {hashMs:F1} ms of 20 around J), gives {singleCeiling:F1} logins/s: it assumes the cores hash together as fast as each alone. ") +
+            "CPU = cores used over the phase: the server process, and the load generator's process (it also hosts the fake RingCentral).");
         sb.AppendLine();
-        sb.AppendLine("| Phase | App | GET ops/s | GET p50 / p99 ms | Unlock ops/s | Unlock p50 / p99 ms | Logins done/s (÷ ceiling) | Login p50 / p99 / max ms | Busy | Login errors | Other errors | CPU cores: server / load gen |");
+        sb.AppendLine("| Phase | App | GET ops/s | GET p50 / p99 ms | Unlock ops/s | Unlock p50 / p99 ms | Logins done/s ÷ ceiling | Login p50 / p99 / max ms | Busy | Login errors | Other errors | CPU cores: server / load gen |");
         sb.AppendLine("|---|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|");
-        foreach (var n in sizes)
+        foreach (var paced in pacings)
         {
-            foreach (var app in new[] { "site", "stock" })
+            foreach (var n in sizes)
             {
-                if (Phase(app, n) is not { } p)
+                foreach (var app in new[] { "site", "stock" })
                 {
-                    continue;
+                    if (Phase(app, n, paced) is not { } p)
+                    {
+                        continue;
+                    }
+                    var get = p.Group(FloodPhase.Get);
+                    var unlock = p.Group(FloodPhase.Unlock);
+                    var login = p.Group(FloodPhase.Login);
+                    var others = p.Groups.Where(g => g.Name != FloodPhase.Login).ToList();
+                    sb.AppendLine(Inv, $"| {p.Phase} | {app} | {Ops(get)} | {Latency(get)} | {Ops(unlock)} | {Latency(unlock)} | " +
+                        $"{(login is null ? "–" : string.Create(Inv, $"{login.DonePerSecond:F1} ÷ {p.Ceiling:F1} = {login.DonePerSecond / p.Ceiling:P0}"))} | " +
+                        $"{(login is null ? "–" : string.Create(Inv, $"{login.P50Ms:F0} / {login.P99Ms:F0} / {login.MaxMs:F0}"))} | " +
+                        $"{(login is null ? "–" : string.Create(Inv, $"{login.BusyShare:P1}"))} | {(login is null ? "–" : Errors(login.Errors, login.Timeouts, login.ServerErrors))} | " +
+                        $"{Errors(others.Sum(g => g.Errors), others.Sum(g => g.Timeouts), others.Sum(g => g.ServerErrors))} | {p.ServerCores:F2} / {p.LoadGenCores:F2} |");
                 }
-                var get = p.Group(FloodPhase.Get);
-                var unlock = p.Group(FloodPhase.Unlock);
-                var login = p.Group(FloodPhase.Login);
-                var others = p.Groups.Where(g => g.Name != FloodPhase.Login).ToList();
-                sb.AppendLine(Inv, $"| {p.Phase} | {app} | {Ops(get)} | {Latency(get)} | {Ops(unlock)} | {Latency(unlock)} | " +
-                    $"{(login is null ? "–" : string.Create(Inv, $"{login.DonePerSecond:F1} ({login.DonePerSecond / ceiling:P0})"))} | " +
-                    $"{(login is null ? "–" : string.Create(Inv, $"{login.P50Ms:F0} / {login.P99Ms:F0} / {login.MaxMs:F0}"))} | " +
-                    $"{(login is null ? "–" : string.Create(Inv, $"{login.BusyShare:P1}"))} | {(login is null ? "–" : Errors(login.Errors, login.Timeouts, login.ServerErrors))} | " +
-                    $"{Errors(others.Sum(g => g.Errors), others.Sum(g => g.Timeouts), others.Sum(g => g.ServerErrors))} | {p.ServerCores:F2} / {p.LoadGenCores:F2} |");
             }
         }
         sb.AppendLine();
@@ -213,38 +223,53 @@ internal static class Report
         {
             var first = floods[0];
             var last = floods[^1];
-            if (Phase("site", 0)?.Group(FloodPhase.Get) is { } quietGet && Phase("site", first)?.Group(FloodPhase.Get) is { } floodGet)
+            foreach (var paced in pacings)
             {
-                var ratio = floodGet.P99Ms / quietGet.P99Ms;
-                FloodTarget(sb, $"GET /login p99 during the {first}-client flood ≤ 50 ms and ≤ 10× its p99 without the flood (no GET errors)",
-                    GetFigure(quietGet, floodGet), GetFigure(Phase("stock", 0)?.Group(FloodPhase.Get), Phase("stock", first)?.Group(FloodPhase.Get)),
-                    floodGet.P99Ms <= 50 && ratio <= 10 && floodGet.Errors == 0);
-            }
-            foreach (var n in floods)
-            {
-                if (Phase("site", n)?.Group(FloodPhase.Unlock) is { } u)
+                var clients = paced ? "paced" : "unpaced";
+                if (Phase("site", 0, paced)?.Group(FloodPhase.Get) is { } quietGet && Phase("site", first, paced)?.Group(FloodPhase.Get) is { } floodGet)
                 {
-                    FloodTarget(sb, $"Unlock-by-code story p99 during the {n}-client flood ≤ 200 ms (no story errors)", string.Create(Inv, $"{u.P99Ms:F0} ms ({u.Errors} errors)"), "–",
-                        u.P99Ms <= 200 && u.Errors == 0);
+                    var ratio = floodGet.P99Ms / quietGet.P99Ms;
+                    FloodTarget(sb, $"GET /login p99 during the {first}-client flood ≤ 50 ms and ≤ 10× its p99 without the flood (no GET errors; {clients} clients)",
+                        GetFigure(quietGet, floodGet), GetFigure(Phase("stock", 0, paced)?.Group(FloodPhase.Get), Phase("stock", first, paced)?.Group(FloodPhase.Get)),
+                        floodGet.P99Ms <= 50 && ratio <= 10 && floodGet.Errors == 0);
+                }
+                foreach (var n in floods)
+                {
+                    if (Phase("site", n, paced)?.Group(FloodPhase.Unlock) is { } u)
+                    {
+                        FloodTarget(sb, $"Unlock-by-code story p99 during the {n}-client flood ≤ 200 ms (no story errors; {clients} clients)", string.Create(Inv, $"{u.P99Ms:F0} ms ({u.Errors} errors)"), "–",
+                            u.P99Ms <= 200 && u.Errors == 0);
+                    }
+                }
+                if (Phase("site", last, paced)?.Group(FloodPhase.Login) is { } l)
+                {
+                    var siteServerErrors = flood.Where(p => p.App == "site").Sum(p => p.Groups.Sum(g => g.ServerErrors));
+                    var stockServerErrors = flood.Where(p => p.App == "stock").Sum(p => p.Groups.Sum(g => g.ServerErrors));
+                    FloodTarget(sb, $"Every login answered (failure or busy) within 2 s at {last} clients; zero 5xx in J but the busy 503 ({clients} clients)",
+                        AnsweredFigure(l, siteServerErrors), Phase("stock", last, paced)?.Group(FloodPhase.Login) is { } sl ? AnsweredFigure(sl, stockServerErrors) : "–",
+                        l.MaxMs <= 2000 && l.Errors == 0 && siteServerErrors == 0);
                 }
             }
-            if (Phase("site", last)?.Group(FloodPhase.Login) is { } l)
-            {
-                var siteServerErrors = flood.Where(p => p.App == "site").Sum(p => p.Groups.Sum(g => g.ServerErrors));
-                var stockServerErrors = flood.Where(p => p.App == "stock").Sum(p => p.Groups.Sum(g => g.ServerErrors));
-                FloodTarget(sb, $"Every login answered (failure or busy) within 2 s at {last} clients; zero 5xx in J but the busy 503",
-                    AnsweredFigure(l, siteServerErrors), Phase("stock", last)?.Group(FloodPhase.Login) is { } sl ? AnsweredFigure(sl, stockServerErrors) : "–",
-                    l.MaxMs <= 2000 && l.Errors == 0 && siteServerErrors == 0);
-            }
+            // The completed-logins target is the paced phases' (the unpaced ones are in the table above; see the note below).
+            var targetPacing = pacings[0];
             foreach (var n in floods)
             {
-                if (Phase("site", n)?.Group(FloodPhase.Login) is { } login)
+                if (Phase("site", n, targetPacing) is { } sp && sp.Group(FloodPhase.Login) is { } login)
                 {
-                    FloodTarget(sb, $"Completed logins/s during the {n}-client flood ≥ 90% of the hashing ceiling",
-                        CeilingFigure(login, ceiling, cpuCeiling), Phase("stock", n)?.Group(FloodPhase.Login) is { } sl ? CeilingFigure(sl, ceiling, cpuCeiling) : "–",
-                        login.DonePerSecond >= 0.9 * ceiling);
+                    var stock = Phase("stock", n, targetPacing);
+                    FloodTarget(sb, $"Completed logins/s during the {n}-client flood ≥ 90% of the hashing ceiling ({(targetPacing ? "paced" : "unpaced")} clients)",
+                        CeilingFigure(login, sp.Ceiling, singleCeiling), stock?.Group(FloodPhase.Login) is { } sl ? CeilingFigure(sl, stock.Ceiling, singleCeiling) : "–",
+                        login.DonePerSecond >= 0.9 * sp.Ceiling);
                 }
             }
+        }
+        if (pacings.Count == 2)
+        {
+            sb.AppendLine();
+            sb.AppendLine("- Completed logins are judged with paced clients beside the flood. Unpaced, the 4 GET and 4 unlock clients never wait: every " +
+                "CPU moment the hashes leave is theirs, and the kernel shares the cores between the hashing threads and the threads serving them, " +
+                "so the site completes fewer logins because it serves them thousands of pages a second (see the unpaced rows). The stock app " +
+                "completes more there only because it serves them almost nothing.");
         }
         sb.AppendLine();
         sb.AppendLine("- The stock app floods with its known user and a wrong password: it never locks an account, and for an unknown email it does not hash at all " +
@@ -288,8 +313,8 @@ internal static class Report
     private static string AnsweredFigure(GroupResult login, long serverErrorsInJ) =>
         string.Create(Inv, $"max {login.MaxMs:F0} ms; {login.Errors} errors ({login.Timeouts} timeouts); non-busy 5xx in J: {serverErrorsInJ}");
 
-    private static string CeilingFigure(GroupResult login, double ceiling, double cpuCeiling) =>
-        string.Create(Inv, $"{login.DonePerSecond:F1} / {ceiling:F1} = {login.DonePerSecond / ceiling:P0} (CPU ceiling {cpuCeiling:F1}: {login.DonePerSecond / cpuCeiling:P0}; busy {login.BusyShare:P0})");
+    private static string CeilingFigure(GroupResult login, double ceiling, double singleCeiling) =>
+        string.Create(Inv, $"{login.DonePerSecond:F1} / {ceiling:F1} = {login.DonePerSecond / ceiling:P0} (÷ B's single-threaded estimate {singleCeiling:F1}: {login.DonePerSecond / singleCeiling:P0}; busy {login.BusyShare:P0})");
 
     private static void FloodTarget(StringBuilder sb, string target, string site, string stock, bool met) =>
         sb.AppendLine(Inv, $"| {target} | {site} | {stock} | {(met ? "met" : "**NOT met**")} |");
