@@ -45,6 +45,7 @@ public sealed class HashingGate : IDisposable
     private readonly SemaphoreSlim _slots;
     private readonly int _maxInside;
     private readonly TimeSpan _maxWait;
+    private readonly HashingMetrics _metrics;
     private readonly AsyncLocal<bool> _holding = new();
     private int _inside;
     private int _refusing;
@@ -52,8 +53,10 @@ public sealed class HashingGate : IDisposable
     /// <summary>Refusals held back at once; past it a refusal is answered at once (bounds the open requests).</summary>
     private const int MaxRefusing = 1024;
 
-    public HashingGate(IOptions<HashingOptions> options)
+    public HashingGate(IOptions<HashingOptions> options, HashingMetrics metrics)
     {
+        ArgumentNullException.ThrowIfNull(metrics);
+        _metrics = metrics;
         var o = options.Value;
         _slots = new SemaphoreSlim(o.MaxConcurrent, o.MaxConcurrent);
         _maxInside = o.MaxConcurrent + o.MaxQueue;
@@ -87,8 +90,10 @@ public sealed class HashingGate : IDisposable
         {
             if (!await _slots.WaitAsync(_maxWait, cancellationToken))
             {
+                _metrics.RecordRefusal(HashingMetrics.Timeout);
                 throw new SiteBusyException();
             }
+            var started = _metrics.TimesHashes ? System.Diagnostics.Stopwatch.GetTimestamp() : 0;
             try
             {
                 // Seen by the work and by anything it awaits, not by the caller once this method returns.
@@ -98,6 +103,10 @@ public sealed class HashingGate : IDisposable
             finally
             {
                 _slots.Release();
+                if (started != 0)
+                {
+                    _metrics.RecordHash(started);
+                }
             }
         }
         finally
@@ -112,6 +121,7 @@ public sealed class HashingGate : IDisposable
     /// <summary>Waits <see cref="HashingOptions.MaxWait"/> (no CPU: a timer), then throws <see cref="SiteBusyException"/>.</summary>
     public async Task RefuseAsync(CancellationToken cancellationToken = default)
     {
+        _metrics.RecordRefusal(HashingMetrics.QueueFull);
         if (Interlocked.Increment(ref _refusing) <= MaxRefusing)
         {
             try

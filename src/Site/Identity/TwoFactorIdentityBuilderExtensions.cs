@@ -34,6 +34,7 @@ public static class TwoFactorIdentityBuilderExtensions
             .BindConfiguration(HashingOptions.Section)
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.TryAddSingleton<HashingMetrics>();
         services.TryAddSingleton<HashingGate>();
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ICodeGenerator, RandomCodeGenerator>();
