@@ -223,6 +223,8 @@ internal static class Report
         {
             var first = floods[0];
             var last = floods[^1];
+            var siteServerErrors = flood.Where(p => p.App == "site").Sum(p => p.Groups.Sum(g => g.ServerErrors));
+            var stockServerErrors = flood.Where(p => p.App == "stock").Sum(p => p.Groups.Sum(g => g.ServerErrors));
             foreach (var paced in pacings)
             {
                 var clients = paced ? "paced" : "unpaced";
@@ -243,8 +245,6 @@ internal static class Report
                 }
                 if (Phase("site", last, paced)?.Group(FloodPhase.Login) is { } l)
                 {
-                    var siteServerErrors = flood.Where(p => p.App == "site").Sum(p => p.Groups.Sum(g => g.ServerErrors));
-                    var stockServerErrors = flood.Where(p => p.App == "stock").Sum(p => p.Groups.Sum(g => g.ServerErrors));
                     FloodTarget(sb, $"Every login answered (failure or busy) within 2 s at {last} clients; zero 5xx in J but the busy 503 ({clients} clients)",
                         AnsweredFigure(l, siteServerErrors), Phase("stock", last, paced)?.Group(FloodPhase.Login) is { } sl ? AnsweredFigure(sl, stockServerErrors) : "–",
                         l.MaxMs <= 2000 && l.Errors == 0 && siteServerErrors == 0);
@@ -415,4 +415,4 @@ internal static class Report
 }
 
 /// <summary>J's phases and the hashes timed right before and after them (empty when J did not run).</summary>
-internal sealed record FloodResult(IReadOnlyList<FloodPhase> Phases, IReadOnlyList<double> HashMs, IReadOnlyList<double> HashCpuMs);
+internal sealed record FloodResult(IReadOnlyList<FloodPhase> Phases, IReadOnlyList<double> HashMs);
