@@ -1,9 +1,10 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Metrics;
 using IdentityTwoFactor.Tests.Unit.Support;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace IdentityTwoFactor.Tests.Unit.Site;
 
@@ -19,22 +20,23 @@ public sealed class HashingMetricsTests
     public async Task EveryPasswordHashIsTimedOnce()
     {
         await using var site = await SiteFactory.StartAsync();
-        using var seen = new Measurements(site.Services.GetRequiredService<IMeterFactory>());
+        using var durations = Durations(site);
+        using var refusals = Refusals(site);
         using var client = site.NewClient();
 
         Assert.Equal(HttpStatusCode.Redirect, (await client.SignUpAsync("ann@example.com", Password, "(650) 253-0001")).StatusCode);
-        var afterSignup = seen.Durations.Length;
+        var afterSignup = durations.GetMeasurementSnapshot().Count;
         await client.LogInAsync("ann@example.com", Password);
         using var stranger = site.NewClient();
         await stranger.LogInAsync("nobody@example.com", "wrong password 1");
 
         // The signup's hash, then one more for the sign-in and one for the unknown email's dummy hash.
         Assert.Equal(1, afterSignup);
-        Assert.Equal(3, seen.Durations.Length);
+        Assert.Equal(3, durations.GetMeasurementSnapshot().Count);
         // Each is the hash's real time: more than nothing, far less than a minute (the test site hashes with 1,000 PBKDF2
         // iterations, about a millisecond; production's 100,000 take 45-110 ms).
-        Assert.All(seen.Durations, seconds => Assert.True(seconds is > 0 and < 30, $"{seconds} s"));
-        Assert.Empty(seen.Refusals);
+        Assert.All(durations.GetMeasurementSnapshot(), m => Assert.True(m.Value is > 0 and < 30, $"{m.Value} s"));
+        Assert.Empty(refusals.GetMeasurementSnapshot());
     }
 
     [Fact]
@@ -47,7 +49,8 @@ public sealed class HashingMetricsTests
             // Long enough that the second sign-in arrives while the first still waits, on a loaded CI machine too.
             ["Hashing:MaxWait"] = "00:00:04",
         });
-        using var seen = new Measurements(site.Services.GetRequiredService<IMeterFactory>());
+        using var durations = Durations(site);
+        using var refusals = Refusals(site);
         var gate = site.Services.GetRequiredService<HashingGate>();
         var release = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
         var taken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -74,45 +77,16 @@ public sealed class HashingMetricsTests
 
         Assert.Equal(HttpStatusCode.ServiceUnavailable, refusedAtOnce.StatusCode);
         Assert.Equal(HttpStatusCode.ServiceUnavailable, timedOut.StatusCode);
-        Assert.Equal([HashingMetrics.QueueFull, HashingMetrics.Timeout], seen.Refusals.Order(StringComparer.Ordinal));
+        Assert.Equal([HashingMetrics.QueueFull, HashingMetrics.Timeout],
+            refusals.GetMeasurementSnapshot().Select(m => (string)m.Tags["reason"]!).Order(StringComparer.Ordinal));
         // Only the held slot's own work was timed: the refused sign-ins hashed nothing.
-        Assert.Single(seen.Durations);
+        Assert.Single(durations.GetMeasurementSnapshot());
     }
 
-    /// <summary>This site's hashing instruments only (test classes run in parallel, each site with its own meters).</summary>
-    private sealed class Measurements : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly ConcurrentQueue<double> _durations = new();
-        private readonly ConcurrentQueue<string> _refusals = new();
+    // This site's instruments only (test classes run in parallel, each site with its own meters).
+    private static MetricCollector<double> Durations(SiteFactory site) =>
+        new(site.Services.GetRequiredService<IMeterFactory>(), SmsTwoFactorMetrics.MeterName, "identitytwofactor.hashing.duration");
 
-        public Measurements(IMeterFactory siteMeters)
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Scope == siteMeters && instrument.Name.StartsWith("identitytwofactor.hashing.", StringComparison.Ordinal))
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<double>((_, seconds, _, _) => _durations.Enqueue(seconds));
-            _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-            {
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == "reason")
-                    {
-                        _refusals.Enqueue((string)tag.Value!);
-                    }
-                }
-            });
-            _listener.Start();
-        }
-
-        public double[] Durations => [.. _durations];
-
-        public string[] Refusals => [.. _refusals];
-
-        public void Dispose() => _listener.Dispose();
-    }
+    private static MetricCollector<long> Refusals(SiteFactory site) =>
+        new(site.Services.GetRequiredService<IMeterFactory>(), SmsTwoFactorMetrics.MeterName, "identitytwofactor.hashing.refused");
 }

@@ -1,11 +1,12 @@
-using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using System.Net;
 using System.Text.RegularExpressions;
 using IdentityTwoFactor.Identity;
+using IdentityTwoFactor.Metrics;
 using IdentityTwoFactor.Tests.Unit.Support;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 
 namespace IdentityTwoFactor.Tests.Unit.Site;
 
@@ -106,7 +107,8 @@ public sealed partial class SupportConsoleTests : IAsyncLifetime
     {
         var (caller, callerId) = await LockedCallerAsync();
         var (agent, agentId) = await AgentAsync();
-        using var unlocks = new UnlockMethodsSeen(_site.Services.GetRequiredService<IMeterFactory>());
+        // The site's unlock counter (this site's meters only: test classes run in parallel).
+        using var unlocks = new MetricCollector<long>(_site.Services.GetRequiredService<IMeterFactory>(), SmsTwoFactorMetrics.MeterName, "identitytwofactor.unlocks");
 
         var unlocked = await PostActionAsync(agent, callerId, "Unlock", Password);
 
@@ -127,40 +129,7 @@ public sealed partial class SupportConsoleTests : IAsyncLifetime
 
         // Counted once as a support unlock; "unlocking" the account again, now open, is done but opens nothing.
         await PostActionAsync(agent, callerId, "Unlock", Password);
-        Assert.Equal(["support"], unlocks.Methods);
-    }
-
-    /// <summary>The <c>method</c> tags of the site's unlock counter (this site's meters only: test classes run in parallel).</summary>
-    private sealed class UnlockMethodsSeen : IDisposable
-    {
-        private readonly MeterListener _listener = new();
-        private readonly ConcurrentQueue<string> _methods = new();
-
-        public UnlockMethodsSeen(IMeterFactory siteMeters)
-        {
-            _listener.InstrumentPublished = (instrument, listener) =>
-            {
-                if (instrument.Meter.Scope == siteMeters && instrument.Name == "identitytwofactor.unlocks")
-                {
-                    listener.EnableMeasurementEvents(instrument);
-                }
-            };
-            _listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-            {
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == "method")
-                    {
-                        _methods.Enqueue((string)tag.Value!);
-                    }
-                }
-            });
-            _listener.Start();
-        }
-
-        public string[] Methods => [.. _methods];
-
-        public void Dispose() => _listener.Dispose();
+        Assert.Equal(["support"], unlocks.GetMeasurementSnapshot().Where(m => m.Tags.ContainsKey("method")).Select(m => (string)m.Tags["method"]!));
     }
 
     [Fact]
