@@ -129,6 +129,20 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         // past the limit, because both require the account to be open. A lock that expired counts as an open account
         // whose count starts again from zero (not as "still at the limit", which would lock again at the next typo).
         var below = maxFailedAttempts - 1;
+        if (user.LockoutEnd is null && user.AccessFailedCount < below)
+        {
+            // The usual case first: the row still holds the count this copy was read with. Conditional on exactly that
+            // count, so the new state is known without reading it back; any other state falls through to the general
+            // statements below.
+            var known = user.AccessFailedCount;
+            if (await Context.Users
+                    .Where(u => u.Id == user.Id && u.LockoutEnd == null && u.AccessFailedCount == known)
+                    .ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, known + 1), cancellationToken) == 1)
+            {
+                SetLockoutState(user, known + 1, null);
+                return FailedAttemptOutcome.Counted;
+            }
+        }
         var counted = await Context.Users
             .Where(u => u.Id == user.Id
                 && ((u.LockoutEnd == null && u.AccessFailedCount < below) || (u.LockoutEnd <= now && below > 0)))
@@ -172,6 +186,23 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
                     s.SetProperty(u => u.LockoutEnd, (DateTimeOffset?)null);
                     TakeBack(s);
                 }, cancellationToken);
+        }
+        else if (resetCount)
+        {
+            // The usual case of a completed sign-in: an open account. The new state (count zero, no lock) is then known
+            // without reading it back.
+            if (await Context.Users.Where(u => u.Id == user.Id && u.LockoutEnd == null)
+                    .ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, 0), cancellationToken) == 1)
+            {
+                SetLockoutState(user, 0, null);
+                return true;
+            }
+        }
+        if (changed == 1 && resetCount)
+        {
+            // Its own provisional lock lifted and the count reset in one statement: the state is known.
+            SetLockoutState(user, 0, null);
+            return true;
         }
         if (changed == 0)
         {

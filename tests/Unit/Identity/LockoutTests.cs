@@ -338,6 +338,50 @@ public abstract class LockoutTests : IAsyncLifetime
         Assert.Equal(lockerWasRight ? PasswordCheckResult.Success : PasswordCheckResult.Locked, await check);
     }
 
+    /// <summary>The counter's statements leave the in-memory copy equal to the row, whether the copy was current (the usual
+    /// case, answered without reading the row back) or stale (another request changed the row since it was read), and
+    /// whether the account is open or its timed lock has expired.</summary>
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, false)]
+    [InlineData(false, true)]
+    [InlineData(true, true)]
+    public async Task EachCounterStatementLeavesTheCopyEqualToTheRow(bool staleCopy, bool expiredLock)
+    {
+        await using var host = new IdentityHost(s => s["TwoFactor:LockoutDuration"] = "00:15:00", database: Database);
+        var user = await host.CreateUserAsync();
+        if (expiredLock)
+        {
+            await using (var locker = host.NewScope())
+            {
+                var loaded = await locker.LoadAsync(user);
+                for (var i = 0; i < 3; i++)
+                {
+                    await locker.Users.RecordFailedPasswordAsync(loaded);
+                }
+            }
+            host.Clock.Advance(TimeSpan.FromMinutes(16));
+        }
+        await using var scope = host.NewScope();
+        var copy = await scope.LoadAsync(user);
+        if (staleCopy)
+        {
+            await using var other = host.NewScope();
+            Assert.Equal(FailedAttemptOutcome.Counted, await other.Users.RecordFailedPasswordAsync(await other.LoadAsync(user)));
+        }
+        var now = host.Clock.GetUtcNow();
+
+        Assert.Equal(FailedAttemptOutcome.Counted, await Counter(scope).RecordFailedAttemptAsync(copy, 3, TwoFactorUserManager.ProvisionalLockEnd, now, default));
+        var row = await host.ReloadAsync(user);
+        Assert.Equal((row.AccessFailedCount, row.LockoutEnd), (copy.AccessFailedCount, copy.LockoutEnd));
+        Assert.Equal(staleCopy ? 2 : 1, row.AccessFailedCount);
+
+        Assert.True(await Counter(scope).ForgiveFailedAttemptAsync(copy, lockedByIt: false, resetCount: true, now, default));
+        row = await host.ReloadAsync(user);
+        Assert.Equal((0, (DateTimeOffset?)null), (row.AccessFailedCount, row.LockoutEnd));
+        Assert.Equal((row.AccessFailedCount, row.LockoutEnd), (copy.AccessFailedCount, copy.LockoutEnd));
+    }
+
     private static IUserSmsTwoFactorStore<TwoFactorUser> Counter(IdentityHost.Scope scope) =>
         (IUserSmsTwoFactorStore<TwoFactorUser>)scope.Store;
 
