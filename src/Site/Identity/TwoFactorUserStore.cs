@@ -124,10 +124,11 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
     {
         Guard(user, cancellationToken);
         var outcome = FailedAttemptOutcome.AlreadyLocked;
-        // Two single statements, each conditional on the row as it is when the database runs it. Under any number
-        // of parallel failures exactly one of them moves the count to the limit and sets the lock; none counts
-        // past the limit, because both require the account to be open. A lock that expired counts as an open account
-        // whose count starts again from zero (not as "still at the limit", which would lock again at the next typo).
+        // Single statements, each conditional on the row as it is when the database runs it: the usual case, then the two
+        // general ones. Under any number of parallel failures exactly one of them moves the count to the limit and sets the
+        // lock (the usual case stops below it); none counts past the limit, because all require the account to be open. A
+        // lock that expired counts as an open account whose count starts again from zero (not as "still at the limit",
+        // which would lock again at the next typo).
         var below = maxFailedAttempts - 1;
         if (user.LockoutEnd is null && user.AccessFailedCount < below)
         {
