@@ -190,18 +190,13 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         }
         else if (resetCount)
         {
-            // The usual case of a completed sign-in: an open account. The new state (count zero, no lock) is then known
-            // without reading it back.
-            if (await Context.Users.Where(u => u.Id == user.Id && u.LockoutEnd == null)
-                    .ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, 0), cancellationToken) == 1)
-            {
-                SetLockoutState(user, 0, null);
-                return true;
-            }
+            // The usual case of a completed sign-in: an open account.
+            changed = await Context.Users.Where(u => u.Id == user.Id && u.LockoutEnd == null)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, 0), cancellationToken);
         }
         if (changed == 1 && resetCount)
         {
-            // Its own provisional lock lifted and the count reset in one statement: the state is known.
+            // No lock (its own provisional one lifted, or none) and the count reset: the state is known without a read.
             SetLockoutState(user, 0, null);
             return true;
         }
