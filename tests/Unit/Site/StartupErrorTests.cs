@@ -51,6 +51,7 @@ public sealed class StartupErrorTests : IDisposable
     [InlineData("TwoFactor__CodeLifetime", "soon", "TwoFactor:CodeLifetime must be a time span")]
     [InlineData("Database__MigrateAtStart", "maybe", "Database:MigrateAtStart must be true or false")]
     [InlineData("Database__Provider", "Oracle", "Database:Provider must be Sqlite or PostgreSQL.")]
+    [InlineData("Database__SqliteSynchronous", "Off", "Database:SqliteSynchronous must be Normal or Full.")]
     [InlineData("TwoFactor__CodeHashKey", "not base64!", "TwoFactor:CodeHashKey must be base64")]
     [InlineData("TwoFactor__CodeHashKey", "c2hvcnQ=", "TwoFactor:CodeHashKey must decode to at least 32 bytes.")]
     [InlineData("ConnectionStrings__Site", "Data Sorce=site.db", "ConnectionStrings:Site is not a valid SQLite connection string")]
