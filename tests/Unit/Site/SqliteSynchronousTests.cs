@@ -1,0 +1,30 @@
+using IdentityTwoFactor.Data;
+using IdentityTwoFactor.Tests.Unit.Support;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace IdentityTwoFactor.Tests.Unit.Site;
+
+/// <summary>SQLite's <c>synchronous</c> on the site's own connections (decision 0014): <c>Normal</c> by default, so a commit
+/// in WAL mode does not wait for the disk while it holds the one writer turn; <c>Full</c> when the operator asks for it.</summary>
+public sealed class SqliteSynchronousTests
+{
+    [Theory]
+    [InlineData(null, 1)]
+    [InlineData("Normal", 1)]
+    [InlineData("Full", 2)]
+    public async Task EveryConnectionOfTheSiteRunsWithTheConfiguredSynchronous(string? setting, long expected)
+    {
+        await using var site = await SiteFactory.StartAsync(setting is null ? null : new() { ["Database:SqliteSynchronous"] = setting });
+        // Two scopes: the second gets the first one's pooled connection back, opened again.
+        for (var i = 0; i < 2; i++)
+        {
+            await using var scope = site.Services.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<SiteDbContext>();
+            await db.Database.OpenConnectionAsync();
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = "PRAGMA synchronous;";
+            Assert.Equal(expected, (long)(await command.ExecuteScalarAsync())!);
+        }
+    }
+}
