@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Data.Common;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using IdentityTwoFactor.Data.KeyRing;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
@@ -339,11 +340,16 @@ public static class DatabaseSetup
         }
     }
 
-    /// <summary>Every connection waits for a writer (up to the command timeout) instead of failing at once with SQLITE_BUSY.</summary>
-    /// <summary>Per-connection SQLite settings, applied at every open (a pooled connection keeps them, but an open is cheap
-    /// next to the statement that follows): the busy timeout, and <c>synchronous</c> (<see cref="DatabaseOptions.SqliteSynchronous"/>).</summary>
+    /// <summary>Per-connection SQLite settings: the busy timeout (every connection waits for a writer, up to the command
+    /// timeout, instead of failing at once with SQLITE_BUSY) and <c>synchronous</c> (<see cref="DatabaseOptions.SqliteSynchronous"/>).
+    /// Both belong to the native connection, which Microsoft.Data.Sqlite's pool keeps open between uses, so they are set
+    /// once per native connection, not at every open (EF Core opens and closes the connection around each statement, and
+    /// each open ran one more statement for these).</summary>
     private sealed class SqliteConnectionPragmas(int busyTimeoutMilliseconds, string synchronous) : DbConnectionInterceptor
     {
+        /// <summary>The native connections already set; an entry goes with its connection when the pool closes it.</summary>
+        private readonly ConditionalWeakTable<SQLitePCL.sqlite3, object> _applied = new();
+
         public override void ConnectionOpened(DbConnection connection, ConnectionEndEventData eventData) => Apply(connection);
 
         public override Task ConnectionOpenedAsync(DbConnection connection, ConnectionEndEventData eventData, CancellationToken cancellationToken = default)
@@ -357,11 +363,12 @@ public static class DatabaseSetup
 
         private void Apply(DbConnection connection)
         {
-            if (connection is SqliteConnection sqlite)
+            if (connection is SqliteConnection { Handle: { } native } sqlite && !_applied.TryGetValue(native, out _))
             {
                 using var command = sqlite.CreateCommand();
                 command.CommandText = _pragma;
                 command.ExecuteNonQuery();
+                _applied.AddOrUpdate(native, this);
             }
         }
     }
