@@ -68,8 +68,11 @@ public static class DatabaseSetup
     /// for each; Data Protection keys in the same database, encrypted with a key kept outside it (<see cref="KeyRingSetup"/>);
     /// a readiness check for load balancers.</summary>
     /// <remarks>The contexts run on the compiled models in Data/CompiledModels (see <see cref="MigrateSiteDatabase"/>), and
-    /// their options are built once (singleton options; the options depend on configuration only): with scoped options
-    /// every request that resolves a DbContext rebuilt them (~7% of a GET /login's CPU, which resolves the user manager).</remarks>
+    /// come from EF Core's context pool: their options are built once (they depend on configuration only; with scoped
+    /// options every request that resolves a DbContext rebuilt them, ~7% of a GET /login's CPU), and a context with its
+    /// internal services is reset and reused instead of built for each scope (a sign-in resolves one for the page and one
+    /// for its session row, in a scope of its own). <see cref="SiteDbContext"/> keeps no state of its own, so a reset
+    /// context is a fresh one.</remarks>
     public static IHostApplicationBuilder AddSiteDatabase(this IHostApplicationBuilder builder)
     {
         var options = builder.Configuration.GetSection(DatabaseOptions.Section).Get<DatabaseOptions>() ?? new DatabaseOptions();
@@ -84,23 +87,21 @@ public static class DatabaseSetup
                     "Database:Provider is PostgreSQL but ConnectionStrings:Site is empty: set ConnectionStrings__Site to a PostgreSQL connection string (Host=...;Database=...;Username=...;Password=...).");
             }
             var connectionString = WithTimeouts(configured, options);
-            builder.Services.AddDbContext<SiteDbContext, PostgresSiteDbContext>((services, o) => Outages(o
+            builder.Services.AddDbContextPool<SiteDbContext, PostgresSiteDbContext>((services, o) => Outages(o
                     .UseNpgsql(connectionString, npgsql => npgsql
                         .CommandTimeout(options.CommandTimeoutSeconds)
                         .ExecutionStrategy(dependencies => new RetryOnRestartStrategy(dependencies)))
-                    .UseModel(CompiledModels.Postgres.PostgresSiteDbContextModel.Instance), services),
-                optionsLifetime: ServiceLifetime.Singleton);
+                    .UseModel(CompiledModels.Postgres.PostgresSiteDbContextModel.Instance), services));
         }
         else
         {
             var connectionString = ResolveSqlitePath(
                 string.IsNullOrWhiteSpace(configured) ? DefaultConnectionString : configured,
                 builder.Environment.ContentRootPath);
-            builder.Services.AddDbContext<SiteDbContext>((services, o) => Outages(o
+            builder.Services.AddDbContextPool<SiteDbContext>((services, o) => Outages(o
                     .UseSqlite(connectionString, sqlite => sqlite.CommandTimeout(options.CommandTimeoutSeconds))
                     .UseModel(CompiledModels.Sqlite.SiteDbContextModel.Instance)
-                    .AddInterceptors(new SqliteConnectionPragmas(options.CommandTimeoutSeconds * 1000, options.SqliteSynchronous), services.GetRequiredService<SqliteWriteGate>()), services),
-                optionsLifetime: ServiceLifetime.Singleton);
+                    .AddInterceptors(new SqliteConnectionPragmas(options.CommandTimeoutSeconds * 1000, options.SqliteSynchronous), services.GetRequiredService<SqliteWriteGate>()), services));
             // One queue per process for the one SQLite file: writers wait in order instead of in SQLite's busy sleeps.
             builder.Services.AddSingleton(services => new SqliteWriteGate(
                 TimeSpan.FromSeconds(options.CommandTimeoutSeconds), services.GetRequiredService<ILogger<SqliteWriteGate>>()));
