@@ -93,6 +93,12 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime
     {
         await using (var scope = Scope())
         {
+            if (ending is "commit" or "rollback")
+            {
+                // Opened first, so the connection outlives the transaction: a commit or a rollback must give the gate back
+                // itself, not the connection's close.
+                await scope.Db.Database.OpenConnectionAsync();
+            }
             var tx = await scope.Db.Database.BeginTransactionAsync();
             await scope.Db.Database.ExecuteSqlRawAsync("UPDATE \"Users\" SET \"FirstName\" = 'Inside'"); // no second turn
             Assert.True(_gate.IsHeld);
@@ -100,9 +106,11 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime
             {
                 case "commit":
                     await tx.CommitAsync();
+                    Assert.False(_gate.IsHeld, ending);
                     break;
                 case "rollback":
                     await tx.RollbackAsync();
+                    Assert.False(_gate.IsHeld, ending);
                     break;
                 case "a failing statement, then dispose":
                     await Assert.ThrowsAsync<SqliteException>(() => scope.Db.Database.ExecuteSqlRawAsync("INSERT INTO \"NoSuchTable\" VALUES (1)"));
