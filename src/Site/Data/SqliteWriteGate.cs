@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Data.Common;
-using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging;
 
@@ -37,9 +36,6 @@ internal sealed partial class SqliteWriteGate(TimeSpan maxWait, ILogger<SqliteWr
     // thousand of its containers registered for finalization).
     private readonly ConcurrentDictionary<DbConnection, Lease> _held = new(ReferenceEqualityComparer.Instance);
 
-    // A committed SqliteTransaction no longer knows its connection: remembered when it starts.
-    private readonly ConditionalWeakTable<DbTransaction, DbConnection> _transactions = new();
-
     private int _waiting;
 
     /// <summary>Whether a writer holds the gate now (tests).</summary>
@@ -65,7 +61,11 @@ internal sealed partial class SqliteWriteGate(TimeSpan maxWait, ILogger<SqliteWr
 
     public DbTransaction TransactionStarted(DbConnection connection, TransactionEndEventData eventData, DbTransaction result)
     {
-        _transactions.AddOrUpdate(result, connection);
+        // A committed SqliteTransaction no longer knows its connection: the lease remembers the transaction it is for.
+        if (_held.TryGetValue(connection, out var lease))
+        {
+            _held[connection] = lease with { Transaction = result };
+        }
         return result;
     }
 
@@ -285,12 +285,17 @@ internal sealed partial class SqliteWriteGate(TimeSpan maxWait, ILogger<SqliteWr
         }
     }
 
+    /// <summary>Releases the lease of the connection the transaction ran on. The table holds only the writes in progress
+    /// (one at a time through the gate, a few more only past its wait), so finding it is a short scan.</summary>
     private void LeaveTransaction(DbTransaction transaction)
     {
-        if (_transactions.TryGetValue(transaction, out var connection))
+        foreach (var (connection, lease) in _held)
         {
-            _transactions.Remove(transaction);
-            Leave(connection);
+            if (ReferenceEquals(lease.Transaction, transaction))
+            {
+                Leave(connection);
+                return;
+            }
         }
     }
 
@@ -342,6 +347,7 @@ internal sealed partial class SqliteWriteGate(TimeSpan maxWait, ILogger<SqliteWr
     }
 
     /// <summary>What a connection holds: <paramref name="Gated"/> is false when it waited too long and went on without the
-    /// gate (its later statements then do not queue again: its transaction already holds SQLite's own lock).</summary>
-    private sealed record Lease(LeaseKind Kind, bool Gated);
+    /// gate (its later statements then do not queue again: its transaction already holds SQLite's own lock);
+    /// <paramref name="Transaction"/> is the transaction a <see cref="LeaseKind.Transaction"/> lease is for, once started.</summary>
+    private sealed record Lease(LeaseKind Kind, bool Gated, DbTransaction? Transaction = null);
 }
