@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Data;
 using System.Data.Common;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging;
@@ -21,14 +22,18 @@ namespace IdentityTwoFactor.Data;
 /// turns a slow database into a hung one. Writers in other processes (a second instance on the same file, a
 /// <c>--migrate-only</c> run, <c>sqlite3</c>) are not in this queue; SQLite's busy timeout still serializes them.</para>
 /// <para>Release: when the transaction is committed, rolled back or fails, when a lone statement finishes, fails or is
-/// cancelled (a reader: when it is disposed), and in every case when the connection closes or is disposed: a
-/// transaction disposed without commit or rollback (an exception in a <c>using</c>) fires no transaction event, but EF
-/// Core closes the connection it opened for it.</para>
+/// cancelled (a reader: when it is disposed), and in every case when the connection closes or is disposed, by whatever
+/// path (its <c>StateChange</c> event as well as EF Core's connection events): a transaction disposed without commit or
+/// rollback (an exception in a <c>using</c>) fires no transaction event, and a pooled context's connection opened by hand
+/// is closed when the context goes back to the pool, without EF Core's events. Until then, a connection opened by hand
+/// keeps the gate after such a transaction.</para>
 /// </remarks>
-internal sealed partial class SqliteWriteGate(TimeSpan maxWait, ILogger<SqliteWriteGate> logger)
+internal sealed partial class SqliteWriteGate
     : IDbCommandInterceptor, IDbTransactionInterceptor, IDbConnectionInterceptor, IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly TimeSpan _maxWait;
+    private readonly ILogger<SqliteWriteGate> _logger;
 
     // What each connection holds, by reference. Every lease ends in Leave (at the latest when the connection closes or is
     // disposed), so the table holds only the writes in progress. Not a ConditionalWeakTable: one entry added and removed
@@ -37,6 +42,16 @@ internal sealed partial class SqliteWriteGate(TimeSpan maxWait, ILogger<SqliteWr
     private readonly ConcurrentDictionary<DbConnection, Lease> _held = new(ReferenceEqualityComparer.Instance);
 
     private int _waiting;
+
+    // Cached, so subscribing and unsubscribing a connection allocates nothing when it has no other handler.
+    private readonly StateChangeEventHandler _onStateChange;
+
+    public SqliteWriteGate(TimeSpan maxWait, ILogger<SqliteWriteGate> logger)
+    {
+        _maxWait = maxWait;
+        _logger = logger;
+        _onStateChange = OnStateChange;
+    }
 
     /// <summary>Whether a writer holds the gate now (tests).</summary>
     internal bool IsHeld => _gate.CurrentCount == 0;
@@ -238,7 +253,7 @@ internal sealed partial class SqliteWriteGate(TimeSpan maxWait, ILogger<SqliteWr
         bool gated;
         try
         {
-            gated = _gate.Wait(maxWait);
+            gated = _gate.Wait(_maxWait);
         }
         finally
         {
@@ -257,7 +272,7 @@ internal sealed partial class SqliteWriteGate(TimeSpan maxWait, ILogger<SqliteWr
         bool gated;
         try
         {
-            gated = await _gate.WaitAsync(maxWait, cancellationToken);
+            gated = await _gate.WaitAsync(_maxWait, cancellationToken);
         }
         finally
         {
@@ -272,9 +287,21 @@ internal sealed partial class SqliteWriteGate(TimeSpan maxWait, ILogger<SqliteWr
     {
         if (!gated)
         {
-            WaitedTooLong(logger, maxWait.TotalSeconds);
+            WaitedTooLong(_logger, _maxWait.TotalSeconds);
         }
         _held[connection] = new Lease(kind, gated);
+        connection.StateChange += _onStateChange;
+    }
+
+    /// <summary>A connection closed by any path gives its lease back: EF Core's context pool closes a returned context's
+    /// connection without the interceptors' <c>ConnectionClosed</c>, which matters after a transaction that was disposed
+    /// without commit or rollback on a connection opened by hand (no transaction event ends that lease).</summary>
+    private void OnStateChange(object sender, StateChangeEventArgs e)
+    {
+        if (e.CurrentState is ConnectionState.Closed or ConnectionState.Broken)
+        {
+            Leave(sender as DbConnection);
+        }
     }
 
     private void LeaveStatement(DbCommand command)
@@ -302,7 +329,12 @@ internal sealed partial class SqliteWriteGate(TimeSpan maxWait, ILogger<SqliteWr
     /// <summary>Releases the connection's lease, once (the table entry is removed by exactly one caller).</summary>
     private void Leave(DbConnection? connection)
     {
-        if (connection is not null && _held.TryRemove(connection, out var lease) && lease.Gated)
+        if (connection is null || !_held.TryRemove(connection, out var lease))
+        {
+            return;
+        }
+        connection.StateChange -= _onStateChange;
+        if (lease.Gated)
         {
             _gate.Release();
         }
