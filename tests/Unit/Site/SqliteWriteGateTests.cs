@@ -85,18 +85,31 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime
         Assert.Equal(0, _gate.Waiting);
     }
 
-    public static TheoryData<string> Endings => ["commit", "rollback", "dispose without either", "a failing statement, then dispose"];
+    public static TheoryData<string, bool> Endings()
+    {
+        var endings = new TheoryData<string, bool>();
+        foreach (var ending in new[] { "commit", "rollback", "dispose without either", "a failing statement, then dispose" })
+        {
+            endings.Add(ending, false);
+            endings.Add(ending, true);
+        }
+        return endings;
+    }
 
     [Theory]
     [MemberData(nameof(Endings))]
-    public async Task HoweverAWriteTransactionEndsTheGateIsFreeAfterIt(string ending)
+    public async Task HoweverAWriteTransactionEndsTheGateIsFreeAfterIt(string ending, bool openedByHand)
     {
         await using (var scope = Scope())
         {
-            // Opened first, so the connection outlives the transaction: a commit or a rollback must give the gate back
-            // itself, not the connection's close; and a transaction that ends any other way is given back when the scope
-            // ends, although the context pool closes a context's connection without EF Core's interceptor events.
-            await scope.Db.Database.OpenConnectionAsync();
+            if (openedByHand)
+            {
+                // The connection outlives the transaction: a commit or a rollback must give the gate back itself, not the
+                // connection's close; a transaction that ends any other way is given back when the scope ends, although
+                // the context pool closes the connection without EF Core's interceptor events. Not opened by hand, EF
+                // Core opens the connection for the transaction and closes it with the transaction.
+                await scope.Db.Database.OpenConnectionAsync();
+            }
             var tx = await scope.Db.Database.BeginTransactionAsync();
             await scope.Db.Database.ExecuteSqlRawAsync("UPDATE \"Users\" SET \"FirstName\" = 'Inside'"); // no second turn
             Assert.True(_gate.IsHeld);
@@ -104,11 +117,11 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime
             {
                 case "commit":
                     await tx.CommitAsync();
-                    Assert.False(_gate.IsHeld, ending);
+                    Assert.False(_gate.IsHeld, $"{ending}, opened by hand: {openedByHand}");
                     break;
                 case "rollback":
                     await tx.RollbackAsync();
-                    Assert.False(_gate.IsHeld, ending);
+                    Assert.False(_gate.IsHeld, $"{ending}, opened by hand: {openedByHand}");
                     break;
                 case "a failing statement, then dispose":
                     await Assert.ThrowsAsync<SqliteException>(() => scope.Db.Database.ExecuteSqlRawAsync("INSERT INTO \"NoSuchTable\" VALUES (1)"));
@@ -117,7 +130,7 @@ public sealed class SqliteWriteGateTests : IAsyncLifetime
             await tx.DisposeAsync();
         }
 
-        Assert.False(_gate.IsHeld, ending);
+        Assert.False(_gate.IsHeld, $"{ending}, opened by hand: {openedByHand}");
         await InsertEventAsync("after-" + ending).WaitAsync(Patience);
     }
 
