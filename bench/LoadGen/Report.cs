@@ -88,8 +88,8 @@ internal static class Report
         var g = Get("G", "site");
         if (b is ({ } bs, { } bk))
         {
-            Target(sb, "B ≥ 90% of hashing ceiling", $"{bs.Ops:F1} / {ceiling:F1} = {bs.Ops / ceiling:P0}", bs.Ops >= 0.9 * ceiling);
-            Target(sb, "B (CPU view): hash CPU ÷ site CPU per login ≥ 90%", $"{hashCpu:F1} / {bs.Cpu:F1} ms = {hashCpu / bs.Cpu:P0}", hashCpu / bs.Cpu >= 0.9);
+            Target(sb, "B ≥ 90% of hashing ceiling", $"{bs.Ops:F1} / {ceiling:F1} = {bs.Ops / ceiling:P1}", bs.Ops >= 0.9 * ceiling);
+            Target(sb, "B (CPU view): hash CPU ÷ site CPU per login ≥ 90%", $"{hashCpu:F1} / {bs.Cpu:F1} ms = {hashCpu / bs.Cpu:P1}", hashCpu / bs.Cpu >= 0.9);
             Target(sb, "B ≥ stock", $"{bs.Ops:F1} vs {bk.Ops:F1} ops/s ({bs.Ops / bk.Ops:F2}×)", bs.Ops >= bk.Ops);
         }
         if (a is ({ } aSite, { } aStock))
@@ -314,7 +314,7 @@ internal static class Report
         string.Create(Inv, $"max {login.MaxMs:F0} ms; {login.Errors} errors ({login.Timeouts} timeouts); non-busy 5xx in J: {serverErrorsInJ}");
 
     private static string CeilingFigure(GroupResult login, double ceiling, double singleCeiling) =>
-        string.Create(Inv, $"{login.DonePerSecond:F1} / {ceiling:F1} = {login.DonePerSecond / ceiling:P0} (÷ B's single-threaded estimate {singleCeiling:F1}: {login.DonePerSecond / singleCeiling:P0}; busy {login.BusyShare:P0})");
+        string.Create(Inv, $"{login.DonePerSecond:F1} / {ceiling:F1} = {login.DonePerSecond / ceiling:P1} (÷ B's single-threaded estimate {singleCeiling:F1}: {login.DonePerSecond / singleCeiling:P0}; busy {login.BusyShare:P0})");
 
     private static void FloodTarget(StringBuilder sb, string target, string site, string stock, bool met) =>
         sb.AppendLine(Inv, $"| {target} | {site} | {stock} | {(met ? "met" : "**NOT met**")} |");
