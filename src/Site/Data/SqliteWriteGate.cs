@@ -23,13 +23,13 @@ namespace IdentityTwoFactor.Data;
 /// <c>--migrate-only</c> run, <c>sqlite3</c>) are not in this queue; SQLite's busy timeout still serializes them.</para>
 /// <para>Release: when the transaction is committed, rolled back or fails, when a lone statement finishes, fails or is
 /// cancelled (a reader: when it is disposed), and in every case when the connection closes or is disposed, by whatever
-/// path (its <c>StateChange</c> event as well as EF Core's connection events): a transaction disposed without commit or
-/// rollback (an exception in a <c>using</c>) fires no transaction event, and a pooled context's connection opened by hand
-/// is closed when the context goes back to the pool, without EF Core's events. Until then, a connection opened by hand
-/// keeps the gate after such a transaction.</para>
+/// path (the connection's own <c>StateChange</c> event): a transaction disposed without commit or rollback (an exception
+/// in a <c>using</c>) fires no transaction event, and a pooled context's connection opened by hand is closed when the
+/// context goes back to the pool, without EF Core's connection events. Until then, a connection opened by hand keeps the
+/// gate after such a transaction.</para>
 /// </remarks>
 internal sealed partial class SqliteWriteGate
-    : IDbCommandInterceptor, IDbTransactionInterceptor, IDbConnectionInterceptor, IDisposable
+    : IDbCommandInterceptor, IDbTransactionInterceptor, IDisposable
 {
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly TimeSpan _maxWait;
@@ -201,24 +201,16 @@ internal sealed partial class SqliteWriteGate
 
     // ---- whatever happened: the connection's end releases what it held ----------------------------------------
 
-    public void ConnectionClosed(DbConnection connection, ConnectionEndEventData eventData) => Leave(connection);
-
-    public Task ConnectionClosedAsync(DbConnection connection, ConnectionEndEventData eventData)
+    /// <summary>A connection's close gives its lease back, by whatever path it closes: EF Core closing what it opened,
+    /// a dispose, or the context pool closing a returned context's connection (which raises none of EF Core's connection
+    /// interceptor events). It matters after a transaction disposed without commit or rollback, which fires no
+    /// transaction event. Subscribed only while the connection holds a lease (<see cref="Hold"/>, <see cref="Leave"/>).</summary>
+    private void OnStateChange(object sender, StateChangeEventArgs e)
     {
-        Leave(connection);
-        return Task.CompletedTask;
-    }
-
-    public InterceptionResult ConnectionDisposing(DbConnection connection, ConnectionEventData eventData, InterceptionResult result)
-    {
-        Leave(connection);
-        return result;
-    }
-
-    public ValueTask<InterceptionResult> ConnectionDisposingAsync(DbConnection connection, ConnectionEventData eventData, InterceptionResult result)
-    {
-        Leave(connection);
-        return ValueTask.FromResult(result);
+        if (e.CurrentState is ConnectionState.Closed or ConnectionState.Broken)
+        {
+            Leave(sender as DbConnection);
+        }
     }
 
     // ---- the queue ----------------------------------------------------------------------------------------
@@ -291,17 +283,6 @@ internal sealed partial class SqliteWriteGate
         }
         _held[connection] = new Lease(kind, gated);
         connection.StateChange += _onStateChange;
-    }
-
-    /// <summary>A connection closed by any path gives its lease back: EF Core's context pool closes a returned context's
-    /// connection without the interceptors' <c>ConnectionClosed</c>, which matters after a transaction that was disposed
-    /// without commit or rollback on a connection opened by hand (no transaction event ends that lease).</summary>
-    private void OnStateChange(object sender, StateChangeEventArgs e)
-    {
-        if (e.CurrentState is ConnectionState.Closed or ConnectionState.Broken)
-        {
-            Leave(sender as DbConnection);
-        }
     }
 
     private void LeaveStatement(DbCommand command)
