@@ -156,9 +156,10 @@ public static class DatabaseSetup
     /// Startup cost: the site runs on the compiled models in Data/CompiledModels (no model building at start), and
     /// <see cref="RelationalDatabaseFacadeExtensions.Migrate(DatabaseFacade)"/> always builds the design-time model from
     /// OnModelCreating (to check for model changes missing a migration), so it is called only when a migration is
-    /// pending; reading the history table needs no model. Whenever it does run, the compiled model is checked against
-    /// that design-time model (<see cref="EnsureCompiledModelIsCurrent"/>): a model change without
-    /// <c>dotnet ef dbcontext optimize</c> stops the site (and every test on a fresh database) with the commands to run.
+    /// pending; the history table is read with a plain query (<see cref="MigrationHistory"/>), which needs no model.
+    /// Whenever it does run, the compiled model is checked against that design-time model
+    /// (<see cref="EnsureCompiledModelIsCurrent"/>): a model change without <c>dotnet ef dbcontext optimize</c> stops the
+    /// site (and every test on a fresh database) with the commands to run.
     /// </remarks>
     public static WebApplication MigrateSiteDatabase(this WebApplication app, bool force = false)
     {
@@ -191,9 +192,9 @@ public static class DatabaseSetup
         if (!force && !options.MigrateAtStart)
         {
             // Not migrating (several instances: one --migrate-only run migrates), but reading the history now, in the
-            // start: the first read builds EF Core's history model and takes seconds on a cold, busy machine, which
-            // made the first /readyz of a new instance answer 503 after Database:ReadinessTimeout.
-            services.GetRequiredService<DatabaseStartup>().MigrationsApplied = !db.Database.GetPendingMigrations().Any();
+            // start, so the first /readyz of a new instance answers from this (EF Core's own history read built a model
+            // first and took seconds on a cold, busy machine: /readyz answered 503 after Database:ReadinessTimeout).
+            services.GetRequiredService<DatabaseStartup>().MigrationsApplied = db.Database.PendingMigrations().Count == 0;
             return;
         }
         if (db.Database.IsSqlite())
@@ -205,7 +206,7 @@ public static class DatabaseSetup
                 Directory.CreateDirectory(folder);
             }
         }
-        if (db.Database.GetPendingMigrations().Any())
+        if (db.Database.PendingMigrations().Count > 0)
         {
             EnsureCompiledModelIsCurrent(db);
             db.Database.Migrate();
@@ -331,7 +332,7 @@ public static class DatabaseSetup
             {
                 return HealthCheckResult.Healthy();
             }
-            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).Count();
+            var pending = (await db.Database.PendingMigrationsAsync(cancellationToken)).Count;
             if (pending == 0)
             {
                 startup.MigrationsApplied = true;
