@@ -100,6 +100,7 @@ public static class DatabaseSetup
                 builder.Environment.ContentRootPath);
             builder.Services.AddDbContextPool<SiteDbContext>((services, o) => Outages(o
                     .UseSqlite(connectionString, sqlite => sqlite.CommandTimeout(options.CommandTimeoutSeconds))
+                    .WithoutSqliteFunctions()
                     .UseModel(CompiledModels.Sqlite.SiteDbContextModel.Instance)
                     .AddInterceptors(new SqliteConnectionPragmas(options.CommandTimeoutSeconds * 1000, options.SqliteSynchronous), services.GetRequiredService<SqliteWriteGate>()), services));
             // One queue per process for the one SQLite file: writers wait in order instead of in SQLite's busy sleeps.
