@@ -199,8 +199,8 @@ public static class DatabaseSetup
     /// second set the process's peak resident memory for the whole run (225 MiB against the stock app's 221). With
     /// this collection, the same first burst is served by generation-0 and -1 collections alone (committed memory at
     /// most 42 MB) and the peak was 198 MiB against the stock app's 222 in the same run (`--only A`, 2026-12-04). It
-    /// costs one pause of a few milliseconds on a heap of about 20 MB, on the start-up thread, before most first
-    /// requests. Not in test hosts (the process is the test runner's, and its heap is not the site's).
+    /// costs one pause of a few milliseconds on a heap of about 20 MB, at the end of the start-up task, usually before
+    /// the first requests. Not in test hosts (the process is the test runner's, and its heap is not the site's).
     /// </remarks>
     private static void CollectStartupGarbage() =>
         GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);

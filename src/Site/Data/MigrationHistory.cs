@@ -11,14 +11,15 @@ namespace IdentityTwoFactor.Data;
 /// <c>SELECT</c>.</summary>
 /// <remarks>
 /// EF Core's own <see cref="RelationalDatabaseFacadeExtensions.GetPendingMigrations(DatabaseFacade)"/> asks
-/// <see cref="IHistoryRepository"/>, which builds a model of the history table by convention before its first read:
-/// EF Core's whole convention machinery, JIT-compiled in every start of every instance (1,100 methods more than this
-/// read, about 3 MiB of code and type data that stays in the process, and 100-200 ms on the way to the first page on
-/// this project's 2-core machines) for a table of one column the site reads once. The site runs on compiled models and needs no model here: the migration ids come from the
-/// assembly (<see cref="IMigrationsAssembly"/>, no model either), the table's existence from the provider's
-/// <see cref="IHistoryRepository.Exists"/> as EF Core asks it, and its rows from <c>SELECT "MigrationId"</c> on the
-/// table the context's options name (<c>MigrationsHistoryTable</c>, default <c>__EFMigrationsHistory</c>). The result
-/// is the same list as EF Core's, in the same order; the tests compare the two on both engines.
+/// <see cref="IHistoryRepository"/>, which builds a model of the history table by convention before its first read: EF
+/// Core's whole convention machinery, JIT-compiled in every start of every instance (1,100 methods more than this read,
+/// about 3 MiB of code and type data that stays in the process, and 100-300 ms on the way to the first page on this
+/// project's 2-core machines) for a table of one column the site reads once. The site runs on compiled models and needs
+/// no model here: the migration ids come from the assembly (<see cref="IMigrationsAssembly"/>, no model either), the
+/// table's existence from the provider's <see cref="IHistoryRepository.Exists"/> as EF Core asks it, and its rows from
+/// <c>SELECT "MigrationId"</c> on the table the context's options name (<c>MigrationsHistoryTable</c>, default
+/// <c>__EFMigrationsHistory</c>). The result is the same list as EF Core's, in the same order; the tests compare the
+/// two on both engines.
 /// </remarks>
 internal static class MigrationHistory
 {
