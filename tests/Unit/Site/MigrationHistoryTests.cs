@@ -41,35 +41,35 @@ public abstract class MigrationHistoryTests(DatabaseKind database) : IDisposable
         Assert.True(all.Count > 2);
 
         // A new database: no history table at all.
-        await AssertSameAsEfCoreAsync(db, expected: all);
+        await AssertSameAsEfCoreAsync(connectionString, historyTable, expected: all);
 
         // One release behind: every migration but the newest.
         await db.GetService<IMigrator>().MigrateAsync(all[^2]);
-        await AssertSameAsEfCoreAsync(db, expected: [all[^1]]);
+        await AssertSameAsEfCoreAsync(connectionString, historyTable, expected: [all[^1]]);
 
         // Up to date.
         await db.GetService<IMigrator>().MigrateAsync(all[^1]);
-        await AssertSameAsEfCoreAsync(db, expected: []);
+        await AssertSameAsEfCoreAsync(connectionString, historyTable, expected: []);
 
         // Migrated by a newer release, whose migration this build does not know: nothing pending here either.
         await db.Database.ExecuteSqlRawAsync(historyTable is null
                 ? "INSERT INTO \"__EFMigrationsHistory\" (\"MigrationId\", \"ProductVersion\") VALUES ({0}, {1})"
                 : "INSERT INTO \"MigrationLog\" (\"MigrationId\", \"ProductVersion\") VALUES ({0}, {1})",
             "99991231000000_FromANewerRelease", "10.0.15");
-        await AssertSameAsEfCoreAsync(db, expected: []);
+        await AssertSameAsEfCoreAsync(connectionString, historyTable, expected: []);
 
         // A migration of the middle removed from the history (as if it never ran): it is pending again, alone.
         await db.Database.ExecuteSqlRawAsync(historyTable is null
                 ? "DELETE FROM \"__EFMigrationsHistory\" WHERE \"MigrationId\" = {0}"
                 : "DELETE FROM \"MigrationLog\" WHERE \"MigrationId\" = {0}",
             all[1]);
-        await AssertSameAsEfCoreAsync(db, expected: [all[1]]);
+        await AssertSameAsEfCoreAsync(connectionString, historyTable, expected: [all[1]]);
     }
 
-    private static async Task AssertSameAsEfCoreAsync(SiteDbContext db, IReadOnlyList<string> expected)
+    private async Task AssertSameAsEfCoreAsync(string connectionString, string? historyTable, IReadOnlyList<string> expected)
     {
         // Each read on a context of its own, as the site reads it at start and in /readyz.
-        await using var fresh = NewContext(db.Database.GetConnectionString()!, HistoryTableOf(db));
+        await using var fresh = NewContext(connectionString, historyTable);
         var ours = fresh.Database.PendingMigrations();
         var oursAsync = await fresh.Database.PendingMigrationsAsync();
         var efCore = (await fresh.Database.GetPendingMigrationsAsync()).ToList();
@@ -78,19 +78,11 @@ public abstract class MigrationHistoryTests(DatabaseKind database) : IDisposable
         Assert.Equal(efCore, oursAsync);
     }
 
-    private static string? HistoryTableOf(SiteDbContext db) =>
-        RelationalOptionsExtension.Extract(db.GetService<IDbContextOptions>()).MigrationsHistoryTableName;
-
-    private static SiteDbContext NewContext(string connectionString, string? historyTable)
-    {
-        if (connectionString.StartsWith("Data Source=", StringComparison.Ordinal))
-        {
-            return new SiteDbContext(new DbContextOptionsBuilder<SiteDbContext>()
-                .UseSqlite(connectionString, o => { if (historyTable is not null) { o.MigrationsHistoryTable(historyTable); } }).Options);
-        }
-        return new PostgresSiteDbContext(new DbContextOptionsBuilder<PostgresSiteDbContext>()
-            .UseNpgsql(connectionString, o => { if (historyTable is not null) { o.MigrationsHistoryTable(historyTable); } }).Options);
-    }
+    private SiteDbContext NewContext(string connectionString, string? historyTable) => database == DatabaseKind.PostgreSql
+        ? new PostgresSiteDbContext(new DbContextOptionsBuilder<PostgresSiteDbContext>()
+            .UseNpgsql(connectionString, o => { if (historyTable is not null) { o.MigrationsHistoryTable(historyTable); } }).Options)
+        : new SiteDbContext(new DbContextOptionsBuilder<SiteDbContext>()
+            .UseSqlite(connectionString, o => { if (historyTable is not null) { o.MigrationsHistoryTable(historyTable); } }).Options);
 }
 
 public sealed class SqliteMigrationHistoryTests() : MigrationHistoryTests(DatabaseKind.Sqlite);
