@@ -17,9 +17,10 @@ namespace IdentityTwoFactor.Data;
 /// connection goes back to its pool, and SQLitePCL wraps each registration in a new finalizable <c>hook_handle</c>. EF
 /// Core opens and closes the connection around each query and save, so a sign-in (about six statements) made some 60 of
 /// them. They outlived gen-0 collections in bulk (a finalizable handle is not freed by the collection that finds it
-/// dead): each gen-0 collection promoted about 1 MB of them into generation 1 (a heap dump in the middle of the benchmark's sign-in scenario: 35,000 <c>hook_handle</c>s, half of
-/// generation 1), which grew by that much per collection until a gen-1 collection, and took the process's resident
-/// memory up with it (the peak RSS target of the benchmark).
+/// dead): each gen-0 collection promoted about 1 MB of them into generation 1 (a heap dump in the middle of the
+/// benchmark's sign-in scenario: 35,000 <c>hook_handle</c>s, half of generation 1), which grew by that much per
+/// collection until a gen-1 collection, and took the process's resident memory up with it (the peak RSS target of the
+/// benchmark).
 /// </para>
 /// <para>
 /// The site needs none of those functions: its model has no <see cref="decimal"/> property and no query uses
