@@ -24,6 +24,11 @@ public sealed class HashingOptions
     /// on 2 cores at 100 ms a hash wait at most ~0.8 s, and a refused or queued sign-in is still answered within 2 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00", "00:01:00", ErrorMessage = "Hashing:MaxWait must be between 00:00:00 and 00:01:00.")]
     public TimeSpan MaxWait { get; set; } = TimeSpan.FromSeconds(1.5);
+
+    /// <summary>Runs each hash on a core of its own for its length (Linux; <see cref="CorePinning"/>). Default on: with
+    /// a slot per core, the scheduler otherwise leaves a core idle about a tenth of the time under load. Turn it off on
+    /// a machine shared with other busy processes, where a hash should go to whichever core is free.</summary>
+    public bool PinToCores { get; set; } = true;
 }
 
 /// <summary>Thrown when no hash slot could be had in time; answered with the busy page (<see cref="SiteBusyHandler"/>).

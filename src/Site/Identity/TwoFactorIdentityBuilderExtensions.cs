@@ -36,6 +36,8 @@ public static class TwoFactorIdentityBuilderExtensions
             .ValidateOnStart();
         services.TryAddSingleton<HashingMetrics>();
         services.TryAddSingleton<HashingGate>();
+        services.TryAddSingleton<CorePinning>();
+        PinPasswordHashes(services);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<ICodeGenerator, RandomCodeGenerator>();
         services.TryAddSingleton<CodeHasher>();
@@ -69,6 +71,31 @@ public static class TwoFactorIdentityBuilderExtensions
         services.TryAddScoped<TwoFactorSignInManager>();
         services.Replace(ServiceDescriptor.Scoped<SignInManager<TwoFactorUser>>(sp => sp.GetRequiredService<TwoFactorSignInManager>()));
         return builder;
+    }
+
+    /// <summary>Wraps the password hasher registered so far (Identity's own, or the app's if it registered one first) in
+    /// <see cref="CorePinningPasswordHasher{TUser}"/>, keeping its lifetime. Once: a second call finds it wrapped.</summary>
+    private static void PinPasswordHashes(IServiceCollection services)
+    {
+        var hasher = services.LastOrDefault(d => d.ServiceType == typeof(IPasswordHasher<TwoFactorUser>));
+        if (hasher is null || hasher.IsKeyedService || hasher.ImplementationType == typeof(CorePinningPasswordHasher<TwoFactorUser>)
+            || hasher.ImplementationFactory?.Target is PinnedHasherFactory)
+        {
+            return;
+        }
+        services.Remove(hasher);
+        services.Add(ServiceDescriptor.Describe(typeof(IPasswordHasher<TwoFactorUser>), new PinnedHasherFactory(hasher).Create, hasher.Lifetime));
+    }
+
+    private sealed class PinnedHasherFactory(ServiceDescriptor inner)
+    {
+        public CorePinningPasswordHasher<TwoFactorUser> Create(IServiceProvider sp)
+        {
+            var hasher = inner.ImplementationInstance
+                ?? inner.ImplementationFactory?.Invoke(sp)
+                ?? ActivatorUtilities.CreateInstance(sp, inner.ImplementationType!);
+            return new CorePinningPasswordHasher<TwoFactorUser>((IPasswordHasher<TwoFactorUser>)hasher, sp.GetRequiredService<CorePinning>());
+        }
     }
 
     private sealed class SmsTwoFactorOptionsFromTwoFactor(IOptions<TwoFactorOptions> twoFactor) : IConfigureOptions<SmsTwoFactorOptions>
