@@ -10,9 +10,10 @@ namespace IdentityTwoFactor.Identity;
 /// <remarks>
 /// With as many hash slots as cores, Linux's scheduler often stacks two hashing threads on one core (one of them
 /// preempted by a short request) while the other core idles: it does not move a thread that ran a moment ago ("cache
-/// hot") until its next balancing tick. <c>perf sched</c> during a 64-client flood on 2 cores: a core's worth idle about a
-/// tenth of the time, and in 58 % of that idle a site thread was waiting on the other core. Pinning the thread to a free core for
-/// the length of the hash, and giving it its old affinity back after, keeps both cores hashing (decision 0016).
+/// hot") until a later balancing pass. <c>perf sched</c> during a 64-client flood on 2 cores: a core's worth idle about
+/// a tenth of the time, and in 58 % of that idle a site thread was waiting on the other core. Pinning the thread to a
+/// free core for the length of the hash, and giving it its old affinity back after, keeps both cores hashing (decision
+/// 0016).
 /// At most one hash is pinned to a core at a time; a hash that finds every allowed core taken runs unpinned, as does
 /// every hash when the process may use a single core, on other systems, or after a failed affinity call.
 /// </remarks>

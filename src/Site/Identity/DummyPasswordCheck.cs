@@ -30,7 +30,9 @@ public sealed class DummyPasswordCheck(IPasswordHasher<TwoFactorUser> hasher, IO
     public void Verify(string? password)
     {
         var settings = hasherOptions?.Value ?? new PasswordHasherOptions();
-        var hash = Hashes.GetOrAdd((hasher.GetType(), settings.IterationCount, settings.CompatibilityMode),
+        // Keyed by the hasher that does the work: the core-pinning wrapper is the same type around any hasher.
+        var worker = hasher is CorePinningPasswordHasher<TwoFactorUser> pinned ? pinned.Inner : hasher;
+        var hash = Hashes.GetOrAdd((worker.GetType(), settings.IterationCount, settings.CompatibilityMode),
             _ => hasher.HashPassword(Nobody, Guid.NewGuid().ToString("N")));
         hasher.VerifyHashedPassword(Nobody, hash, password ?? "");
     }

@@ -167,6 +167,40 @@ public sealed class CorePinningTests
         Assert.Equal(allowed.Length > 1 ? 1 : allowed.Length, during.Length);
     }
 
+    /// <summary>Hashes to its own name and records what it was asked to verify.</summary>
+    private class NamedHasher : IPasswordHasher<TwoFactorUser>
+    {
+        public List<string> Verified { get; } = [];
+
+        public string HashPassword(TwoFactorUser user, string password) => GetType().Name;
+
+        public PasswordVerificationResult VerifyHashedPassword(TwoFactorUser user, string hashedPassword, string providedPassword)
+        {
+            Verified.Add(hashedPassword);
+            return PasswordVerificationResult.Failed;
+        }
+    }
+
+    private sealed class FirstHasher : NamedHasher;
+
+    private sealed class SecondHasher : NamedHasher;
+
+    [Fact]
+    public void TheDummyHashForUnknownEmailsIsMadeByTheHasherInsideTheWrapper()
+    {
+        // The wrapper is one type around any hasher; a dummy hash made by one hasher and checked by another would not
+        // cost a real check's time (a hash in a foreign format fails at once).
+        var pinning = Pinning();
+        var first = new FirstHasher();
+        var second = new SecondHasher();
+
+        new DummyPasswordCheck(new CorePinningPasswordHasher<TwoFactorUser>(first, pinning)).Verify("guess");
+        new DummyPasswordCheck(new CorePinningPasswordHasher<TwoFactorUser>(second, pinning)).Verify("guess");
+
+        Assert.Equal([nameof(FirstHasher)], first.Verified);
+        Assert.Equal([nameof(SecondHasher)], second.Verified);
+    }
+
     [Fact]
     public async Task TheSitesHashesGoThroughIdentitysHasherPinned()
     {
