@@ -77,8 +77,8 @@ public static class TwoFactorIdentityBuilderExtensions
     /// <see cref="CorePinningPasswordHasher{TUser}"/>, keeping its lifetime. Once: a second call finds it wrapped.</summary>
     private static void PinPasswordHashes(IServiceCollection services)
     {
-        var hasher = services.LastOrDefault(d => d.ServiceType == typeof(IPasswordHasher<TwoFactorUser>));
-        if (hasher is null || hasher.IsKeyedService || hasher.ImplementationType == typeof(CorePinningPasswordHasher<TwoFactorUser>)
+        var hasher = services.LastOrDefault(d => d.ServiceType == typeof(IPasswordHasher<TwoFactorUser>) && !d.IsKeyedService);
+        if (hasher is null || hasher.ImplementationType == typeof(CorePinningPasswordHasher<TwoFactorUser>)
             || hasher.ImplementationFactory?.Target is PinnedHasherFactory)
         {
             return;

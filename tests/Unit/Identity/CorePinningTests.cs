@@ -167,6 +167,25 @@ public sealed class CorePinningTests
         Assert.Equal(allowed.Length > 1 ? 1 : allowed.Length, during.Length);
     }
 
+    [Fact]
+    public void AKeyedHasherRegisteredAfterTheAppsOwnDoesNotKeepItFromBeingWrapped()
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        var own = new RecordingHasher();
+        var keyed = new RecordingHasher();
+        services.AddSingleton<IPasswordHasher<TwoFactorUser>>(own);
+        services.AddKeyedSingleton<IPasswordHasher<TwoFactorUser>>("legacy", keyed);
+        services.AddIdentityCore<TwoFactorUser>().AddSmsTwoFactor<SiteDbContext>();
+        using var provider = services.BuildServiceProvider();
+        using var scope = provider.CreateScope();
+
+        var hasher = Assert.IsType<CorePinningPasswordHasher<TwoFactorUser>>(scope.ServiceProvider.GetRequiredService<IPasswordHasher<TwoFactorUser>>());
+        Assert.Same(own, hasher.Inner);
+        Assert.Same(keyed, scope.ServiceProvider.GetRequiredKeyedService<IPasswordHasher<TwoFactorUser>>("legacy"));
+    }
+
     /// <summary>Hashes to its own name and records what it was asked to verify.</summary>
     private class NamedHasher : IPasswordHasher<TwoFactorUser>
     {
