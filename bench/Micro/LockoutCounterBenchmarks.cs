@@ -94,6 +94,15 @@ public class LockoutCounterBenchmarks
     public Task<FailedAttemptOutcome> CountedFailureSharedStore() =>
         _sharedStore.RecordFailedAttemptAsync(_user, int.MaxValue, LockEnd, DateTimeOffset.UtcNow, CancellationToken.None);
 
+    /// <summary>What a right password costs the counter: the attempt counted before the hash (so parallel guesses stay
+    /// within the limit), then the count reset once the password matched; two UPDATEs on one long-lived store.</summary>
+    [Benchmark(OperationsPerInvoke = 2)]
+    public async Task<bool> SignInCountThenReset()
+    {
+        await _sharedStore.RecordFailedAttemptAsync(_user, 3, LockEnd, DateTimeOffset.UtcNow, CancellationToken.None);
+        return await _sharedStore.ForgiveFailedAttemptAsync(_user, lockedByIt: false, resetCount: true, DateTimeOffset.UtcNow, CancellationToken.None);
+    }
+
     /// <summary>Three failures with a limit of three (count, count, lock: the third runs both UPDATEs) and the unlock; per call.</summary>
     [Benchmark(OperationsPerInvoke = 4)]
     public async Task FailThreeTimesThenUnlock()

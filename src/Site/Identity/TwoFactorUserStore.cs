@@ -1,6 +1,10 @@
+using System.Runtime.CompilerServices;
 using IdentityTwoFactor.Stores;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Metadata;
+using Microsoft.EntityFrameworkCore.Storage;
 
 namespace IdentityTwoFactor.Identity;
 
@@ -136,9 +140,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
             // count, so the new state is known without reading it back; any other state falls through to the general
             // statements below.
             var known = user.AccessFailedCount;
-            if (await Context.Users
-                    .Where(u => u.Id == user.Id && u.LockoutEnd == null && u.AccessFailedCount == known)
-                    .ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, known + 1), cancellationToken) == 1)
+            if (await Context.Database.ExecuteSqlRawAsync(Statements.CountFrom, [known + 1, user.Id, known], cancellationToken) == 1)
             {
                 SetLockoutState(user, known + 1, null);
                 return FailedAttemptOutcome.Counted;
@@ -191,8 +193,7 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
         else if (resetCount)
         {
             // The usual case of a completed sign-in: an open account.
-            changed = await Context.Users.Where(u => u.Id == user.Id && u.LockoutEnd == null)
-                .ExecuteUpdateAsync(s => s.SetProperty(u => u.AccessFailedCount, 0), cancellationToken);
+            changed = await Context.Database.ExecuteSqlRawAsync(Statements.ResetOpen, [user.Id], cancellationToken);
         }
         if (changed == 1 && resetCount)
         {
@@ -275,6 +276,40 @@ public class TwoFactorUserStore<TContext>(TContext context, IdentityErrorDescrib
                 .SetProperty(u => u.AccessFailedCount, 0)
                 .SetProperty(u => u.LockoutEnd, (DateTimeOffset?)null), cancellationToken);
         SetLockoutState(user, 0, null);
+    }
+
+    // ---- the two statements of every sign-in, as SQL text --------------------------------------------------------
+
+    private static readonly ConditionalWeakTable<IModel, CounterStatements> CounterStatementsByModel = new();
+
+    private CounterStatements Statements =>
+        CounterStatementsByModel.TryGetValue(Context.Model, out var made) ? made
+            : CounterStatementsByModel.GetValue(Context.Model, model => CounterStatements.For(model, Context.GetService<ISqlGenerationHelper>()));
+
+    /// <summary>
+    /// The counter statements every password check runs (the attempt counted before the hash, the count reset after a right
+    /// password), as SQL text made once per model: the same single conditional UPDATEs their LINQ forms above produce, without
+    /// EF Core building, hashing and looking up an expression tree on each call (the site's sign-in cost about 1 ms of CPU
+    /// more than the stock Identity app's, most of it in that work, bench B, 2026-12-04). Table and column names come from
+    /// the model, in the provider's quoting.
+    /// </summary>
+    private sealed record CounterStatements(string CountFrom, string ResetOpen)
+    {
+        public static CounterStatements For(IModel model, ISqlGenerationHelper sql)
+        {
+            var entity = model.FindEntityType(typeof(TwoFactorUser))
+                ?? throw new InvalidOperationException($"The model has no {nameof(TwoFactorUser)} entity.");
+            var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
+            string Column(string property) => sql.DelimitIdentifier(entity.FindProperty(property)!.GetColumnName(table)!);
+            var users = sql.DelimitIdentifier(table.Name, table.Schema);
+            var (id, count, end) = (Column(nameof(TwoFactorUser.Id)), Column(nameof(TwoFactorUser.AccessFailedCount)),
+                Column(nameof(TwoFactorUser.LockoutEnd)));
+            return new(
+                // {0} the new count, {1} the user's id, {2} the count this copy was read with.
+                $"UPDATE {users} SET {count} = {{0}} WHERE {id} = {{1}} AND {end} IS NULL AND {count} = {{2}}",
+                // {0} the user's id.
+                $"UPDATE {users} SET {count} = 0 WHERE {id} = {{0}} AND {end} IS NULL");
+        }
     }
 
     /// <summary>

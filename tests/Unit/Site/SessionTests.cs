@@ -149,6 +149,31 @@ public sealed partial class SessionTests : IAsyncLifetime
         Assert.Null(await store.RetrieveAsync(row.Id));
     }
 
+    /// <summary>The row is written with one INSERT made from the model (not SaveChanges): every column the session list,
+    /// the expiry and the pruner read holds what the sign-in knew.</summary>
+    [Fact]
+    public async Task ASignInWritesEveryColumnOfItsSession()
+    {
+        var email = await SignUpAsync();
+        var now = _site.Clock.GetUtcNow().UtcDateTime;
+        using var browser = await SignInAsync(email, Firefox);
+        var id = await CurrentSessionIdAsync(browser);
+
+        var (row, userId) = await _site.WithDbAsync(async db => (
+            await db.UserSessions.AsNoTracking().SingleAsync(s => s.Id == id),
+            await db.Users.Where(u => u.Email == email).Select(u => u.Id).SingleAsync()));
+
+        Assert.Equal(userId, row.UserId);
+        Assert.Equal(now, row.CreatedUtc, TimeSpan.FromSeconds(1));
+        Assert.Equal(row.CreatedUtc, row.LastSeenUtc);
+        Assert.NotNull(row.ExpiresUtc);
+        Assert.Equal(row.CreatedUtc.AddHours(8), row.ExpiresUtc.Value, TimeSpan.FromSeconds(1)); // the 8-hour sliding expiry
+        Assert.Equal(Firefox, row.UserAgent);
+        Assert.NotEmpty(row.Ticket);
+        // The one session this user has, and it is the one the browser uses.
+        Assert.Equal(1, await _site.WithDbAsync(db => db.UserSessions.CountAsync(s => s.UserId == userId)));
+    }
+
     private static async Task<string> CurrentSessionIdAsync(FormClient client)
     {
         var page = await client.Http.GetStringAsync(new Uri("/account", UriKind.Relative));
