@@ -6,6 +6,7 @@ using IdentityTwoFactor.Sms;
 using IdentityTwoFactor.Tests.Library.Support;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Time.Testing;
 
@@ -96,6 +97,36 @@ public sealed class SecurityEventTests
         Assert.Equal(Stranger.ToString(), events[1].IpAddress);
         Assert.All(events, e => Assert.Equal(id.ToString(), e.UserId));
         Assert.DoesNotContain(events, e => (e.Detail ?? "").Contains(code, StringComparison.Ordinal));
+    }
+
+    /// <summary>An app whose conventions store every <see cref="DateTime"/> as a number (a way to make dates sortable on
+    /// SQLite): the event's own INSERT is SQL text, so it must send the column's stored form, not the CLR value (which
+    /// SQLite keeps as text that reads back as a wrong date, and PostgreSQL refuses for a bigint column).</summary>
+    [Theory]
+    [InlineData(DatabaseKind.Sqlite)]
+    [InlineData(DatabaseKind.PostgreSql)]
+    public async Task AnEventIsWrittenThroughTheAppsValueConverters(DatabaseKind engine)
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 12, 5, 1, 30, 15, TimeSpan.Zero).AddTicks(1234567));
+        await using var host = new LibraryHost<IdentityUser, TicksDbContext>(engine, services: s => s.AddSingleton<TimeProvider>(clock));
+        await using (var scope = host.Scope())
+        {
+            var log = scope.ServiceProvider.GetRequiredService<ISecurityEventLog>();
+            await log.RecordAsync("user-1", "Custom", "a note");
+        }
+        await using (var scope = host.Scope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TicksDbContext>();
+            var table = db.Model.FindEntityType(typeof(SecurityEvent))!.GetTableName();
+            var query = "SELECT \"AtUtc\" AS \"Value\" FROM \"" + table + "\""; // the model's own table name, no input
+            var stored = await db.Database.SqlQueryRaw<long>(query).SingleAsync();
+            Assert.Equal(clock.GetUtcNow().UtcDateTime.ToBinary(), stored); // EF Core's DateTime-to-long converter
+            var log = scope.ServiceProvider.GetRequiredService<ISecurityEventLog>();
+            var listed = Assert.Single(await log.ListAsync("user-1", 1, 10));
+            Assert.Equal(clock.GetUtcNow().UtcDateTime, listed.AtUtc);
+            Assert.Equal("a note", listed.Detail);
+            Assert.Equal(1, await log.CountSinceAsync("user-1", "Custom", clock.GetUtcNow().UtcDateTime.AddSeconds(-1)));
+        }
     }
 
     [Fact]

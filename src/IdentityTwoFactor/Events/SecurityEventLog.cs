@@ -4,6 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Infrastructure;
 using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Storage;
+using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using Microsoft.Extensions.Options;
 
 namespace IdentityTwoFactor.Events;
@@ -17,13 +18,15 @@ namespace IdentityTwoFactor.Events;
 public class SecurityEventLog(DbContext db, TimeProvider time, IOptions<SmsTwoFactorOptions> options, IHttpContextAccessor? http = null)
     : ISecurityEventLog
 {
-    private static readonly ConditionalWeakTable<IModel, string> InsertStatements = new();
+    private static readonly ConditionalWeakTable<IModel, Insert> InsertStatements = new();
 
     private DbSet<SecurityEvent> Events => db.Set<SecurityEvent>();
 
     /// <summary>Writes the row with one INSERT of its own, not <c>SaveChanges</c>: the context may track the app's changes
     /// (a user being edited) that are not the log's to save. The statement names the table and columns the model maps, in
-    /// the provider's quoting, so renamed tables and schemas work on any relational provider.</summary>
+    /// the provider's quoting, so renamed tables and schemas work on any relational provider, and sends each value as the
+    /// column stores it: through the app's value converters (a convention that stores dates as numbers), as SaveChanges
+    /// would.</summary>
     /// <inheritdoc />
     public virtual async Task RecordAsync(string userId, string kind, string? detail = null, CancellationToken cancellationToken = default)
     {
@@ -34,8 +37,8 @@ public class SecurityEventLog(DbContext db, TimeProvider time, IOptions<SmsTwoFa
         agent = string.IsNullOrEmpty(agent) ? null : new string(agent.Where(c => !char.IsControl(c)).Take(200).ToArray());
         var ip = request?.Connection.RemoteIpAddress?.ToString();
         var at = time.GetUtcNow().UtcDateTime;
-        await db.Database.ExecuteSqlRawAsync(InsertStatements.GetValue(db.Model, _ => InsertStatement()),
-            [userId, kind, at, ip!, agent!, detail!], cancellationToken);
+        var insert = InsertStatements.GetValue(db.Model, _ => InsertStatement());
+        await db.Database.ExecuteSqlRawAsync(insert.Sql, insert.Values([userId, kind, at, ip, agent, detail]), cancellationToken);
     }
 
     /// <inheritdoc />
@@ -61,15 +64,37 @@ public class SecurityEventLog(DbContext db, TimeProvider time, IOptions<SmsTwoFa
         return Events.Where(e => e.AtUtc < cutoff).ExecuteDeleteAsync(cancellationToken);
     }
 
-    private string InsertStatement()
+    private Insert InsertStatement()
     {
         var entity = db.Model.FindEntityType(typeof(SecurityEvent))
             ?? throw new InvalidOperationException($"The context {db.GetType().Name} has no security events table: call modelBuilder.AddSmsTwoFactor() in its OnModelCreating.");
         var table = StoreObjectIdentifier.Table(entity.GetTableName()!, entity.GetSchema());
         var sql = db.GetService<ISqlGenerationHelper>();
-        string Column(string property) => sql.DelimitIdentifier(entity.FindProperty(property)!.GetColumnName(table)!);
-        return $"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({Column(nameof(SecurityEvent.UserId))}, {Column(nameof(SecurityEvent.Kind))}, " +
-            $"{Column(nameof(SecurityEvent.AtUtc))}, {Column(nameof(SecurityEvent.IpAddress))}, {Column(nameof(SecurityEvent.UserAgent))}, " +
-            $"{Column(nameof(SecurityEvent.Detail))}) VALUES ({{0}}, {{1}}, {{2}}, {{3}}, {{4}}, {{5}})";
+        // In the order of the values RecordAsync passes.
+        IProperty[] properties = [.. new[] { nameof(SecurityEvent.UserId), nameof(SecurityEvent.Kind), nameof(SecurityEvent.AtUtc),
+            nameof(SecurityEvent.IpAddress), nameof(SecurityEvent.UserAgent), nameof(SecurityEvent.Detail) }.Select(p => entity.FindProperty(p)!)];
+        var columns = string.Join(", ", properties.Select(p => sql.DelimitIdentifier(p.GetColumnName(table)!)));
+        var values = string.Join(", ", properties.Select((_, i) => $"{{{i}}}"));
+        return new($"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({columns}) VALUES ({values})",
+            [.. properties.Select(p => p.GetTypeMapping().Converter)]);
+    }
+
+    /// <summary>The statement, and the converter (if any) the model gives each of its columns.</summary>
+    private sealed class Insert(string sql, ValueConverter?[] converters)
+    {
+        public string Sql { get; } = sql;
+
+        /// <summary>The values as their columns store them (a null stays null).</summary>
+        public object[] Values(object?[] values)
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                if (values[i] is { } value && converters[i] is { } converter)
+                {
+                    values[i] = converter.ConvertToProvider(value);
+                }
+            }
+            return values!;
+        }
     }
 }
