@@ -56,6 +56,18 @@ public sealed class CorePinningTests
 
     private static CorePinning Pinning(bool on = true) => new(Options.Create(new HashingOptions { PinToCores = on }));
 
+    /// <summary>An app's bare Identity registration: what <paramref name="register"/> adds first (the app's own
+    /// hashers), then <c>AddIdentityCore</c> and the library's one call.</summary>
+    private static ServiceProvider BareIdentityHost(Action<IServiceCollection> register)
+    {
+        var services = new ServiceCollection();
+        services.AddLogging();
+        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
+        register(services);
+        services.AddIdentityCore<TwoFactorUser>().AddSmsTwoFactor<SiteDbContext>();
+        return services.BuildServiceProvider();
+    }
+
     /// <summary>Runs <paramref name="count"/> verifies at once on their own threads; returns each thread's mask after.</summary>
     private static List<ulong[]> VerifyAtOnce(CorePinningPasswordHasher<TwoFactorUser> hasher, int count)
     {
@@ -150,13 +162,8 @@ public sealed class CorePinningTests
     [Fact]
     public void AnAppsOwnHasherRegisteredFirstIsTheOneThatHashesPinned()
     {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         var own = new RecordingHasher();
-        services.AddSingleton<IPasswordHasher<TwoFactorUser>>(own);
-        services.AddIdentityCore<TwoFactorUser>().AddSmsTwoFactor<SiteDbContext>();
-        using var provider = services.BuildServiceProvider();
+        using var provider = BareIdentityHost(services => services.AddSingleton<IPasswordHasher<TwoFactorUser>>(own));
         using var scope = provider.CreateScope();
 
         var hasher = Assert.IsType<CorePinningPasswordHasher<TwoFactorUser>>(scope.ServiceProvider.GetRequiredService<IPasswordHasher<TwoFactorUser>>());
@@ -170,15 +177,13 @@ public sealed class CorePinningTests
     [Fact]
     public void AKeyedHasherRegisteredAfterTheAppsOwnDoesNotKeepItFromBeingWrapped()
     {
-        var services = new ServiceCollection();
-        services.AddLogging();
-        services.AddSingleton<IConfiguration>(new ConfigurationBuilder().Build());
         var own = new RecordingHasher();
         var keyed = new RecordingHasher();
-        services.AddSingleton<IPasswordHasher<TwoFactorUser>>(own);
-        services.AddKeyedSingleton<IPasswordHasher<TwoFactorUser>>("legacy", keyed);
-        services.AddIdentityCore<TwoFactorUser>().AddSmsTwoFactor<SiteDbContext>();
-        using var provider = services.BuildServiceProvider();
+        using var provider = BareIdentityHost(services =>
+        {
+            services.AddSingleton<IPasswordHasher<TwoFactorUser>>(own);
+            services.AddKeyedSingleton<IPasswordHasher<TwoFactorUser>>("legacy", keyed);
+        });
         using var scope = provider.CreateScope();
 
         var hasher = Assert.IsType<CorePinningPasswordHasher<TwoFactorUser>>(scope.ServiceProvider.GetRequiredService<IPasswordHasher<TwoFactorUser>>());
